@@ -1,0 +1,38 @@
+"""newsmon's SQLite archive, used through sqlite-utils.
+
+`open_archive(path)` is the one way in: it creates or upgrades the schema and
+sets WAL mode. Everything else is a plain function taking the Database, in the
+manner of sqlite-utils, so the CLI, the pipelines and the tests share them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
+
+__all__ = ["open_archive", "SCHEMA_VERSION", "schema_version", "ArchiveError"]
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or written (a run cannot happen)."""
+
+
+def open_archive(path: str | os.PathLike, *, timeout: float = 30.0) -> sqlite_utils.Database:
+    """Open (creating and migrating as needed) the archive at `path`."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=timeout)
+        db = sqlite_utils.Database(conn)
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        migrate(db)
+    except (OSError, sqlite3.Error) as exc:
+        raise ArchiveError(f"{path}: cannot open archive: {exc}") from exc
+    return db

@@ -1,0 +1,314 @@
+"""The one loader of newsmon's TOML configuration.
+
+The user's file is applied on top of the built-in `default_config.toml`: scalar
+sections (`[archive]`, `[crawl]`, ...) are merged key by key, while `[[sources]]`
+given by the user replace the built-in sources (a user who lists their own
+outlets does not want the dozen defaults crawled as well). Every problem is
+reported as a `ConfigError` naming the file, the key and what is wrong, so a
+typo never turns into a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.schedule import ScheduleError, parse_schedule
+
+BUILTIN_CONFIG = Path(__file__).with_name("default_config.toml")
+CONFIG_ENV = "NEWSMON_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration problem, with the file and key it concerns."""
+
+    def __init__(self, file: Path | str, key: str, problem: str):
+        self.file, self.key, self.problem = str(file), key, problem
+        super().__init__(f"{self.file}: {key}: {problem}" if key else f"{self.file}: {problem}")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+    follow: tuple[re.Pattern, ...] = ()
+    schedule: str = "*/30 * * * *"
+
+
+@dataclass(frozen=True)
+class Config:
+    file: Path
+    archive_path: Path
+    user_agent: str
+    timeout: float
+    obey_robots: bool
+    max_page_mb: float
+    sources: tuple[Source, ...]
+    companies: tuple[dict, ...] = ()
+    use_builtin_companies: bool = True
+    alerts: tuple[dict, ...] = ()
+    dedup_threshold: float = 0.5
+    raw: dict = field(default_factory=dict, repr=False)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+# -- key specifications -------------------------------------------------------
+# Each spec maps a key to (accepted types, extra check or None). A check returns
+# an error message, or None when the value is fine.
+
+
+def _positive(value):
+    return None if value > 0 else "must be greater than 0"
+
+
+def _unit_interval(value):
+    return None if 0 < value <= 1 else "must be between 0 (exclusive) and 1"
+
+
+def _http_url(value):
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{value!r} is not an http(s) URL"
+    return None
+
+
+def _regex(value):
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"{value!r} is not a valid regular expression: {exc}"
+    return None
+
+
+def _schedule(value):
+    try:
+        parse_schedule(value)
+    except ScheduleError as exc:
+        return str(exc)
+    return None
+
+
+def _non_empty(value):
+    return None if value.strip() else "must not be empty"
+
+
+def _digest(value):
+    return None if value in ("immediate", "hourly", "daily") else (
+        f"{value!r} is not one of immediate, hourly, daily")
+
+
+NUMBER = (int, float)
+STRINGS = ("list", str)
+
+SECTION_SPECS: dict[str, dict[str, tuple]] = {
+    "archive": {"path": (str, _non_empty)},
+    "crawl": {
+        "user_agent": (str, _non_empty),
+        "timeout": (NUMBER, _positive),
+        "obey_robots": (bool, None),
+        "max_page_mb": (NUMBER, _positive),
+    },
+    "dedup": {"threshold": (NUMBER, _unit_interval)},
+    "tagging": {"builtin": (bool, None)},
+}
+
+TABLE_LIST_SPECS: dict[str, dict[str, tuple]] = {
+    "sources": {
+        "name": (str, _non_empty),
+        "feeds": (STRINGS, _http_url),
+        "sitemaps": (STRINGS, _http_url),
+        "pages": (STRINGS, _http_url),
+        "follow": (STRINGS, _regex),
+        "schedule": (str, _schedule),
+    },
+    "companies": {
+        "name": (str, _non_empty),
+        "aliases": (STRINGS, _non_empty),
+        "products": (STRINGS, _non_empty),
+        "exclude": (STRINGS, _non_empty),
+    },
+    "alerts": {
+        "name": (str, _non_empty),
+        "match": (str, _non_empty),
+        "companies": (STRINGS, _non_empty),
+        "sources": (STRINGS, _non_empty),
+        "notify": (STRINGS, _non_empty),
+        "digest": (str, _digest),
+    },
+}
+
+REQUIRED_IN_TABLES = {"sources": ("name",), "companies": ("name",), "alerts": ("name", "notify")}
+
+
+def _type_name(types) -> str:
+    if types == STRINGS:
+        return "a list of strings"
+    if types is bool:
+        return "true or false"
+    if types == NUMBER:
+        return "a number"
+    return "a string"
+
+
+def _check_value(file, key, value, spec):
+    types, check = spec
+    if types == STRINGS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(file, key, f"must be a list of strings, got {value!r}")
+        values = value
+    else:
+        wrong_bool = isinstance(value, bool) and types is not bool
+        if wrong_bool or not isinstance(value, types):
+            raise ConfigError(file, key, f"must be {_type_name(types)}, got {value!r}")
+        values = [value]
+    for item in values:
+        problem = check(item) if check else None
+        if problem:
+            raise ConfigError(file, key, problem)
+
+
+def _check_table(file, prefix, table, spec):
+    if not isinstance(table, dict):
+        raise ConfigError(file, prefix, "must be a table")
+    for key, value in table.items():
+        if key not in spec:
+            known = ", ".join(sorted(spec))
+            raise ConfigError(file, f"{prefix}.{key}", f"unknown key (known keys: {known})")
+        _check_value(file, f"{prefix}.{key}", value, spec[key])
+
+
+def validate(file, data: dict) -> None:
+    """Raise ConfigError for the first unknown key, wrong type or bad value."""
+    for section, value in data.items():
+        if section in SECTION_SPECS:
+            _check_table(file, section, value, SECTION_SPECS[section])
+        elif section in TABLE_LIST_SPECS:
+            if not isinstance(value, list):
+                raise ConfigError(file, section, f"must be an array of tables ([[{section}]])")
+            for index, table in enumerate(value):
+                prefix = f"{section}[{index}]"
+                _check_table(file, prefix, table, TABLE_LIST_SPECS[section])
+                for required in REQUIRED_IN_TABLES[section]:
+                    if required not in table:
+                        raise ConfigError(file, f"{prefix}.{required}", "is required")
+        else:
+            known = ", ".join(sorted([*SECTION_SPECS, *TABLE_LIST_SPECS]))
+            raise ConfigError(file, section, f"unknown section (known: {known})")
+    _check_sources(file, data.get("sources", []))
+    _check_alerts(file, data.get("alerts", []))
+
+
+def _check_sources(file, sources):
+    seen = set()
+    for index, source in enumerate(sources):
+        name = source["name"]
+        if name in seen:
+            raise ConfigError(file, f"sources[{index}].name", f"duplicate source name {name!r}")
+        seen.add(name)
+        if not any(source.get(key) for key in ("feeds", "sitemaps", "pages")):
+            raise ConfigError(file, f"sources[{index}]", "needs at least one of feeds, sitemaps, pages")
+        if source.get("pages") and not source.get("follow"):
+            raise ConfigError(file, f"sources[{index}].follow",
+                              "is required with pages: which links on the pages are articles")
+
+
+def _check_alerts(file, alerts):
+    seen = set()
+    for index, rule in enumerate(alerts):
+        if rule["name"] in seen:
+            raise ConfigError(file, f"alerts[{index}].name", f"duplicate rule name {rule['name']!r}")
+        seen.add(rule["name"])
+        if not rule.get("match") and not rule.get("companies"):
+            raise ConfigError(file, f"alerts[{index}]", "needs match, companies or both")
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except PermissionError:
+        raise ConfigError(path, "", "file not readable (permission denied)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+
+
+def merge(defaults: dict, user: dict) -> dict:
+    """User sections on top of the defaults; user [[sources]] replace the built-in ones."""
+    merged = {key: (dict(value) if isinstance(value, dict) else value) for key, value in defaults.items()}
+    for key, value in user.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def resolve_config_path(path: str | os.PathLike | None) -> Path:
+    if path:
+        return Path(path)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return BUILTIN_CONFIG
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Load `path`, else $NEWSMON_CONFIG, else the built-in configuration."""
+    file = resolve_config_path(path)
+    defaults = read_toml(BUILTIN_CONFIG)
+    user = read_toml(file) if file != BUILTIN_CONFIG else {}
+    validate(file, user)
+    data = merge(defaults, user)
+    validate(BUILTIN_CONFIG if not user else file, data)
+    return build_config(file, data)
+
+
+def _resolve_archive_path(file: Path, raw_path: str) -> Path:
+    path = Path(raw_path).expanduser()
+    if path.is_absolute():
+        return path
+    # The built-in config writes to the working directory, a user's file next to itself.
+    base = Path.cwd() if file == BUILTIN_CONFIG else file.resolve().parent
+    return base / path
+
+
+def build_config(file: Path, data: dict[str, Any]) -> Config:
+    crawl = data["crawl"]
+    sources = tuple(
+        Source(
+            name=s["name"],
+            feeds=tuple(s.get("feeds", ())),
+            sitemaps=tuple(s.get("sitemaps", ())),
+            pages=tuple(s.get("pages", ())),
+            follow=tuple(re.compile(p) for p in s.get("follow", ())),
+            schedule=s.get("schedule", "*/30 * * * *"),
+        )
+        for s in data.get("sources", [])
+    )
+    return Config(
+        file=file,
+        archive_path=_resolve_archive_path(file, data["archive"]["path"]),
+        user_agent=crawl["user_agent"],
+        timeout=float(crawl["timeout"]),
+        obey_robots=crawl["obey_robots"],
+        max_page_mb=float(crawl["max_page_mb"]),
+        sources=sources,
+        companies=tuple(data.get("companies", ())),
+        use_builtin_companies=data.get("tagging", {}).get("builtin", True),
+        alerts=tuple(data.get("alerts", ())),
+        dedup_threshold=float(data.get("dedup", {}).get("threshold", 0.5)),
+        raw=data,
+    )
