@@ -1,0 +1,28 @@
+"""The item that flows through the pipelines: the only contract between stages."""
+
+import scrapy
+
+
+class ArticleItem(scrapy.Item):
+    # Set by the spider.
+    source = scrapy.Field()          # config source name
+    url = scrapy.Field()             # clean final URL (after redirects); canonical after extraction
+    fetched_urls = scrapy.Field()    # every clean URL that led here (requested, redirects)
+    html = scrapy.Field()            # decoded page; removed once extracted
+    hints = scrapy.Field()           # feed/sitemap metadata: title, published, author, description
+    fetched_at = scrapy.Field()
+    # Set by pipelines/extract.py.
+    title = scrapy.Field()
+    author = scrapy.Field()
+    published = scrapy.Field()
+    language = scrapy.Field()
+    description = scrapy.Field()
+    sitename = scrapy.Field()
+    image = scrapy.Field()
+    body = scrapy.Field()
+    word_count = scrapy.Field()
+    # Set by pipelines/dedup.py.
+    content_hash = scrapy.Field()
+    signature = scrapy.Field()       # near-duplicate signature (crawler.neardup)
+    # Set by pipelines/tagging.py.
+    mentions = scrapy.Field()
