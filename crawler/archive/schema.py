@@ -69,8 +69,38 @@ def _v1_spine(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2_near_duplicates(db: sqlite_utils.Database) -> None:
+    """Near-duplicate signatures, their LSH index, and one row per story.
+
+    lsh_bands has no foreign key on purpose: deleting an article would then
+    scan the whole band table for child rows (article_id is not its leading
+    column); crawler.archive.neardup_index removes an article's bands by
+    recomputing their keys from the stored signature instead. A story is an
+    article that is nobody's copy; duplicate_of always points at such a root,
+    so a story's copies are the root itself and the rows pointing at it.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS signatures ("
+        " article_id INTEGER PRIMARY KEY REFERENCES articles(id),"
+        " minhash BLOB NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lsh_bands ("
+        " band_key INTEGER NOT NULL, article_id INTEGER NOT NULL,"
+        " PRIMARY KEY (band_key, article_id)) WITHOUT ROWID")
+    if "similarity" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN similarity REAL")
+    db.create_view("stories", """
+        SELECT story.id AS story_id, story.title, story.url,
+               MIN(copy.fetched_at) AS first_seen, story.published,
+               COUNT(*) AS copies, group_concat(DISTINCT copy.source) AS outlets
+        FROM articles AS story
+        JOIN articles AS copy ON copy.id = story.id OR copy.duplicate_of = story.id
+        WHERE story.duplicate_of IS NULL
+        GROUP BY story.id""", replace=True)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS = [_v1_spine]
+MIGRATIONS = [_v1_spine, _v2_near_duplicates]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
