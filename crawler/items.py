@@ -1,6 +1,7 @@
 """The item that flows through the pipelines: the only contract between stages."""
 
 import scrapy
+from scrapy.exceptions import DropItem
 
 
 class ArticleItem(scrapy.Item):
@@ -8,7 +9,8 @@ class ArticleItem(scrapy.Item):
     source = scrapy.Field()          # config source name
     url = scrapy.Field()             # clean final URL (after redirects); canonical after extraction
     fetched_urls = scrapy.Field()    # every clean URL that led here (requested, redirects)
-    html = scrapy.Field()            # decoded page; removed once extracted
+    html = scrapy.Field()            # decoded page, None when not HTML; removed once extracted
+    content_type = scrapy.Field()    # as served, for the not_html reason
     hints = scrapy.Field()           # feed/sitemap metadata: title, published, author, description
     fetched_at = scrapy.Field()
     # Set by pipelines/extract.py.
@@ -26,3 +28,11 @@ class ArticleItem(scrapy.Item):
     signature = scrapy.Field()       # near-duplicate signature (crawler.neardup)
     # Set by pipelines/tagging.py.
     mentions = scrapy.Field()
+
+
+class Rejected(DropItem):
+    """A page that is not stored, with the reason counted in the run summary."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason, self.detail = reason, detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)

@@ -1,0 +1,67 @@
+"""What the crawler remembers between runs: validators and the seen-set.
+
+`fetch_state` has one row per clean URL. Listings (feeds, sitemaps, section
+pages) keep their ETag / Last-Modified so the next run can ask "changed?" and
+pay nothing for a 304. Article URLs keep their outcome: a URL that was stored,
+was a duplicate, or was not an article is in the seen-set and is never
+downloaded again; one that failed (timeout, 500) is not, so it is retried.
+
+Functions only execute statements; callers decide the transaction
+(`with db.conn:`), so the store pipeline can write these rows in the same
+transaction as the articles they describe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+SEEN_OUTCOMES = ("stored", "duplicate", "not_article")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_seen(db, url: str) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM fetch_state WHERE url = ? AND outcome IN (?, ?, ?)", [url, *SEEN_OUTCOMES]
+    ).fetchone()
+    return row is not None
+
+
+def listing_validators(db, url: str) -> tuple[str | None, str | None]:
+    row = db.execute("SELECT etag, last_modified FROM fetch_state WHERE url = ?", [url]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def record_listing(db, url: str, *, kind: str, source: str, status: int,
+                   etag: str | None, last_modified: str | None) -> None:
+    """Remember a listing fetch; a 304 keeps the validators it was asked with."""
+    now = utc_now()
+    db.execute(
+        """INSERT INTO fetch_state (url, kind, source, etag, last_modified, status, outcome,
+                                    first_seen, last_fetched)
+           VALUES (?, ?, ?, ?, ?, ?, 'listing', ?, ?)
+           ON CONFLICT(url) DO UPDATE SET
+               status = excluded.status, last_fetched = excluded.last_fetched,
+               etag = CASE WHEN excluded.status = 304 THEN etag ELSE excluded.etag END,
+               last_modified = CASE WHEN excluded.status = 304 THEN last_modified
+                                    ELSE excluded.last_modified END""",
+        [url, kind, source, etag, last_modified, status, now, now],
+    )
+
+
+def record_outcome(db, urls, *, source: str, outcome: str, article_id: int | None = None,
+                   status: int | None = 200) -> None:
+    """Remember what became of every URL that led to one page."""
+    now = utc_now()
+    db.conn.executemany(
+        """INSERT INTO fetch_state (url, kind, source, status, outcome, article_id,
+                                    first_seen, last_fetched)
+           VALUES (?, 'article', ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(url) DO UPDATE SET
+               status = excluded.status, outcome = excluded.outcome,
+               article_id = COALESCE(excluded.article_id, article_id),
+               last_fetched = excluded.last_fetched""",
+        [(url, source, status, outcome, article_id, now, now) for url in dict.fromkeys(urls)],
+    )

@@ -1,0 +1,58 @@
+"""What every newsmon command shares: the --config option, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from crawler.archive import ArchiveError, open_archive
+from crawler.config import ConfigError, load_config
+
+# Exit codes (documented in README.md, "Exit codes").
+EXIT_OK = 0
+EXIT_ERROR = 1          # an unexpected internal error (a bug): see the traceback
+EXIT_CONFIG = 2         # bad config or bad command-line usage: nothing was done
+EXIT_ARCHIVE = 3        # the archive cannot be opened or written: nothing was crawled
+EXIT_LOCKED = 4         # another crawl holds the archive's lock: this one did not start
+EXIT_INTERRUPTED = 5    # stopped by SIGINT/SIGTERM: what was stored is consistent
+EXIT_DELIVERY = 6       # alerts: some notifications could not be delivered (kept pending)
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), envvar="NEWSMON_CONFIG",
+    help="TOML config file (default: $NEWSMON_CONFIG, else the built-in config).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def fail(message: str, code: int):
+    click.echo(f"newsmon: {message}", err=True)
+    sys.exit(code)
+
+
+def load_config_or_exit(config_path):
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        fail(f"config error: {exc}", EXIT_CONFIG)
+
+
+def open_archive_or_exit(path):
+    try:
+        return open_archive(path)
+    except ArchiveError as exc:
+        fail(str(exc), EXIT_ARCHIVE)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def echo_table(rows: list[dict], columns: list[str] | None = None) -> None:
+    from tabulate import tabulate
+
+    if not rows:
+        click.echo("(nothing)")
+        return
+    columns = columns or list(rows[0])
+    click.echo(tabulate([[row.get(c) for c in columns] for row in rows], headers=columns))

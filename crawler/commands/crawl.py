@@ -1,0 +1,77 @@
+"""`newsmon crawl`: one crawl of every (or the named) source, then a summary."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import click
+
+from crawler.archive.runs import runs_by_id
+from crawler.commands.common import (
+    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, config_option, echo_table, fail,
+    load_config_or_exit, open_archive_or_exit)
+from crawler.runlog import RUN_IDS_STAT
+
+
+def check_writable(db, path) -> None:
+    """Fail before crawling, not after, when the archive is read-only or locked."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        fail(f"{path}: archive is not writable: {exc}", EXIT_ARCHIVE)
+
+
+def _reasons(counts: dict) -> str:
+    return " ".join(f"{reason}:{n}" for reason, n in sorted(counts.items())) or "-"
+
+
+def summary_rows(runs: list[dict]) -> list[dict]:
+    return [{
+        "source": run["source"], "outcome": run["outcome"], "requests": run["requests"],
+        "new": run["new_articles"], "duplicates": run["duplicates"],
+        "not_modified": run["not_modified"],
+        "dropped": _reasons(run["details"].get("dropped", {})),
+        "errors": _reasons(run["details"].get("errors", {})),
+    } for run in runs]
+
+
+@click.command()
+@config_option
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable).")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="How much of Scrapy's log to print on stderr.")
+def crawl(config_path, sources, log_level):
+    """Crawl every configured source once and store new articles.
+
+    Prints one summary line per source: requests, new articles, duplicates,
+    feeds/sitemaps not modified (304), dropped pages and errors by reason.
+    Broken pages never fail the run: the exit code is 0 when the crawl ran.
+
+    Example: newsmon crawl --config newsmon.toml --source techcrunch-ai
+    """
+    from crawler.runner import CrawlFailed, run_crawl
+
+    config = load_config_or_exit(config_path)
+    known = {s.name for s in config.sources}
+    for name in sources:
+        if name not in known:
+            fail(f"{config.file}: --source {name!r}: no such source (known: "
+                 f"{', '.join(sorted(known))})", EXIT_CONFIG)
+    db = open_archive_or_exit(config.archive_path)
+    check_writable(db, config.archive_path)
+    try:
+        stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()})
+    except CrawlFailed as exc:
+        fail(f"the crawl could not run: {exc}", EXIT_ERROR)
+    runs = runs_by_id(db, stats.get(RUN_IDS_STAT, []))
+    echo_table(summary_rows(runs))
+    total_new = sum(run["new_articles"] for run in runs)
+    click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
+    logging.shutdown()
+    if stats.get("finish_reason") not in (None, "finished"):
+        fail(f"crawl interrupted ({stats.get('finish_reason')}); stored articles are kept",
+             EXIT_INTERRUPTED)

@@ -1,0 +1,68 @@
+"""`newsmon sources` and `newsmon stats`: what is configured, how it went, what is stored."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from crawler.archive.runs import last_runs, source_health
+from crawler.archive.totals import archive_totals, articles_per_source
+from crawler.commands.common import (
+    config_option, echo_json, echo_table, json_option, load_config_or_exit, open_archive_or_exit)
+from crawler.schedule import parse_schedule
+
+
+def next_run(schedule: str, now: datetime) -> str:
+    fire = parse_schedule(schedule).get_next_fire_time(None, now)
+    return fire.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if fire else "-"
+
+
+@click.command()
+@config_option
+@json_option
+def sources(config_path, as_json):
+    """List configured sources with their last run, health and next scheduled run.
+
+    Example: newsmon sources --config newsmon.toml
+    """
+    config = load_config_or_exit(config_path)
+    db = open_archive_or_exit(config.archive_path)
+    last = last_runs(db)
+    now = datetime.now(timezone.utc)
+    rows = []
+    for source in config.sources:
+        run = last.get(source.name, {})
+        rows.append({
+            "source": source.name,
+            "listings": len(source.feeds) + len(source.sitemaps) + len(source.pages),
+            "schedule": source.schedule,
+            "next_run": next_run(source.schedule, now),
+            "last_run": run.get("started", "-"),
+            "last_outcome": run.get("outcome", "-"),
+            "last_new": run.get("new_articles", "-"),
+            "health": source_health(db, source.name),
+        })
+    echo_json(rows) if as_json else echo_table(rows)
+
+
+@click.command()
+@config_option
+@json_option
+def stats(config_path, as_json):
+    """Show archive totals and articles per source.
+
+    Example: newsmon stats --json
+    """
+    config = load_config_or_exit(config_path)
+    db = open_archive_or_exit(config.archive_path)
+    totals = archive_totals(db, config.archive_path)
+    per_source = articles_per_source(db)
+    if as_json:
+        echo_json({"totals": totals, "sources": per_source})
+        return
+    click.echo(f"archive: {config.archive_path}")
+    for key, value in totals.items():
+        click.echo(f"  {key:15s} {value}")
+    click.echo("")
+    echo_table(per_source)

@@ -1,0 +1,55 @@
+"""Conditional requests for listings: a feed that has not changed costs a 304.
+
+The validators (ETag, Last-Modified) live in the archive's `fetch_state`
+table, not in a cache directory, so they survive as long as the archive and
+travel with it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from crawler.archive import open_archive
+from crawler.archive.fetchstate import listing_validators, record_listing
+from crawler.urls import clean_url
+
+logger = logging.getLogger(__name__)
+
+LISTING_KINDS = ("feed", "sitemap", "page")
+
+
+class ConditionalRequestMiddleware:
+    def __init__(self, archive_path: str):
+        self.archive_path = archive_path
+        self._db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings["NEWSMON_ARCHIVE"])
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = open_archive(self.archive_path)
+        return self._db
+
+    def process_request(self, request):
+        if request.meta.get("newsmon_kind") not in LISTING_KINDS:
+            return None
+        etag, last_modified = listing_validators(self.db, clean_url(request.url))
+        if etag:
+            request.headers.setdefault("If-None-Match", etag)
+        if last_modified:
+            request.headers.setdefault("If-Modified-Since", last_modified)
+        return None
+
+    def process_response(self, request, response):
+        kind = request.meta.get("newsmon_kind")
+        if kind in LISTING_KINDS and response.status in (200, 304):
+            header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
+            with self.db.conn:
+                record_listing(self.db, clean_url(request.url), kind=kind,
+                               source=request.meta.get("newsmon_source", ""),
+                               status=response.status, etag=header("ETag"),
+                               last_modified=header("Last-Modified"))
+        return response

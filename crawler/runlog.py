@@ -1,0 +1,102 @@
+"""Record each crawl as one `runs` row per source, and count dropped pages.
+
+A Scrapy extension rather than code in the CLI, so `scrapy crawl news` and
+the scheduler record runs exactly as `newsmon crawl` does. Dropped items
+(`Rejected`) are counted here by reason and remembered in `fetch_state`, so
+a page that is not an article is not downloaded again on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+
+from crawler.archive import open_archive
+from crawler.archive.fetchstate import record_outcome, utc_now
+from crawler.archive.runs import record_run
+from crawler.items import Rejected
+from crawler.stats import source_counters, source_key
+
+logger = logging.getLogger(__name__)
+
+RUN_IDS_STAT = "newsmon/run_ids"
+
+
+def run_outcome(counters: dict, close_reason: str) -> str:
+    if close_reason != "finished":
+        return "interrupted"
+    if not counters.get("listings_ok") and counters.get("listings_failed"):
+        return "failed"
+    if any(key.startswith("errors/") for key in counters):
+        return "partial"
+    return "ok"
+
+
+def summarise(source: str, counters: dict, started: str, close_reason: str) -> dict:
+    dropped = {k.split("/", 1)[1]: v for k, v in counters.items() if k.startswith("dropped/")}
+    errors = {k.split("/", 1)[1]: v for k, v in counters.items() if k.startswith("errors/")}
+    return {
+        "source": source, "started": started, "finished": utc_now(),
+        "outcome": run_outcome(counters, close_reason),
+        "requests": counters.get("requests", 0),
+        "new_articles": counters.get("new_articles", 0),
+        "duplicates": counters.get("duplicates", 0),
+        "not_modified": counters.get("not_modified", 0),
+        "dropped": sum(dropped.values()), "errors": sum(errors.values()),
+        "details": {"dropped": dropped, "errors": errors,
+                    "already_seen": counters.get("already_seen", 0),
+                    "close_reason": close_reason},
+    }
+
+
+class RunRecorder:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
+        self.started = None
+        self._db = None
+        crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self._request_reached, signal=signals.request_reached_downloader)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = open_archive(self.archive_path)
+        return self._db
+
+    def _spider_opened(self, spider):
+        self.started = utc_now()
+
+    def _request_reached(self, request, spider):
+        source = request.meta.get("newsmon_source")
+        if source:
+            self.crawler.stats.inc_value(source_key(source, "requests"))
+
+    def _item_dropped(self, item, response, exception, spider):
+        if not isinstance(exception, Rejected):
+            return
+        source = item.get("source", "?")
+        duplicate = exception.reason == "duplicate_url"
+        key = "duplicates" if duplicate else f"dropped/{exception.reason}"
+        self.crawler.stats.inc_value(source_key(source, key))
+        logger.info("%s: not stored %s: %s", source, item.get("url"), exception)
+        with self.db.conn:
+            record_outcome(self.db, item.get("fetched_urls") or [item.get("url")], source=source,
+                           outcome="duplicate" if duplicate else "not_article")
+
+    def _spider_closed(self, spider, reason):
+        stats = self.crawler.stats.get_stats()
+        run_ids = []
+        for source in getattr(spider, "sources", []):
+            run = summarise(source.name, source_counters(stats, source.name), self.started, reason)
+            run_ids.append(record_run(self.db, run))
+        self.crawler.stats.set_value(RUN_IDS_STAT, run_ids)
+        self.db.close()
+        self._db = None

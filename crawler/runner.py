@@ -1,0 +1,40 @@
+"""Run one crawl in this process and return its stats.
+
+`newsmon crawl` uses this; the scheduler runs each crawl in a child process
+through the same command (see scheduler.py for why).
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.config import Config
+from crawler.crawlsettings import settings_from_config
+from crawler.spiders.news import NewsSpider
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl could not run at all (as opposed to pages that failed)."""
+
+
+def crawl_settings(config: Config, only_sources=(), overrides: dict | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(settings_from_config(config), priority="project")
+    settings.set("NEWSMON_ONLY_SOURCES", list(only_sources), priority="project")
+    settings.setdict(overrides or {}, priority="cmdline")
+    return settings
+
+
+def run_crawl(config: Config, only_sources=(), overrides: dict | None = None) -> dict:
+    """Crawl the configured (or the named) sources once; blocks until done."""
+    process = CrawlerProcess(crawl_settings(config, only_sources, overrides))
+    crawler = process.create_crawler(NewsSpider)
+    failures = []
+    process.crawl(crawler).addErrback(failures.append)
+    process.start()
+    if failures:
+        failure = failures[0]
+        raise CrawlFailed(f"{failure.type.__name__}: {failure.value}") from failure.value
+    return crawler.stats.get_stats()

@@ -1,0 +1,157 @@
+"""One generic spider for every configured source.
+
+A source lists feeds, sitemaps and section pages; the spider reads them,
+turns every article link into a clean URL, skips the URLs the archive has
+already seen, and hands each article page to the pipelines as raw HTML.
+Everything CPU-heavy (extraction) happens in the pipelines' worker pool.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+
+from crawler.archive import open_archive
+from crawler.archive.fetchstate import is_seen, utc_now
+from crawler.config import load_config
+from crawler.crawlsettings import settings_from_config
+from crawler.discovery import Link, ListingError, follows, parse_feed, parse_sitemap
+from crawler.failures import classify
+from crawler.items import ArticleItem
+from crawler.stats import source_key
+from crawler.urls import clean_url
+
+logger = logging.getLogger(__name__)
+
+LISTING_META = {"handle_httpstatus_list": [304]}
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    @classmethod
+    def update_settings(cls, settings):
+        """Apply the TOML config, so `scrapy crawl news` equals `newsmon crawl`."""
+        super().update_settings(settings)
+        if settings.get("NEWSMON_CONFIG") is None:
+            config = load_config(settings.get("NEWSMON_CONFIG_PATH"))
+            settings.setdict(settings_from_config(config), priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        config = crawler.settings["NEWSMON_CONFIG"]
+        only = crawler.settings.getlist("NEWSMON_ONLY_SOURCES")
+        spider.sources = [s for s in config.sources if not only or s.name in only]
+        spider.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
+        spider.max_listing_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.db = None
+        return spider
+
+    # -- start ----------------------------------------------------------------
+
+    async def start(self):
+        self.db = open_archive(self.archive_path)
+        for source in self.sources:
+            for url in source.feeds:
+                yield self._listing_request(url, source, "feed", self.parse_feed)
+            for url in source.sitemaps:
+                yield self._listing_request(url, source, "sitemap", self.parse_sitemap)
+            for url in source.pages:
+                yield self._listing_request(url, source, "page", self.parse_section)
+
+    def closed(self, reason):
+        if self.db is not None:
+            self.db.close()
+
+    def _listing_request(self, url, source, kind, callback):
+        meta = {**LISTING_META, "newsmon_source": source.name, "newsmon_kind": kind}
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                              cb_kwargs={"source": source}, dont_filter=True)
+
+    # -- listings -------------------------------------------------------------
+
+    def _listing_body_ok(self, response, source) -> bool:
+        """False for a 304 (nothing changed) after counting it."""
+        self.crawler.stats.inc_value(source_key(source.name, "listings_ok"))
+        if response.status == 304:
+            self.crawler.stats.inc_value(source_key(source.name, "not_modified"))
+            return False
+        return True
+
+    def _bad_listing(self, response, source, exc):
+        logger.warning("%s: unreadable listing %s: %s", source.name, response.url, exc)
+        self.crawler.stats.inc_value(source_key(source.name, "errors", "bad_listing"))
+
+    def parse_feed(self, response, source):
+        if not self._listing_body_ok(response, source):
+            return
+        try:
+            links = parse_feed(response.body, response.url)
+        except ListingError as exc:
+            self._bad_listing(response, source, exc)
+            return
+        for link in links:
+            yield from self._article_request(link, source)
+
+    def parse_sitemap(self, response, source):
+        if not self._listing_body_ok(response, source):
+            return
+        try:
+            kind, links = parse_sitemap(response.body, self.max_listing_bytes or 50 * 2**20)
+        except ListingError as exc:
+            self._bad_listing(response, source, exc)
+            return
+        for link in links:
+            if kind == "index":
+                yield self._listing_request(link.url, source, "sitemap", self.parse_sitemap)
+            elif not source.follow or follows(link.url, source.follow):
+                yield from self._article_request(link, source)
+
+    def parse_section(self, response, source):
+        if not self._listing_body_ok(response, source):
+            return
+        if not isinstance(response, HtmlResponse):
+            self._bad_listing(response, source, "not an HTML page")
+            return
+        for found in LinkExtractor().extract_links(response):
+            if follows(found.url, source.follow):
+                yield from self._article_request(Link(found.url, {}), source)
+
+    # -- articles -------------------------------------------------------------
+
+    def _article_request(self, link: Link, source):
+        url = clean_url(link.url)
+        if is_seen(self.db, url):
+            self.crawler.stats.inc_value(source_key(source.name, "already_seen"))
+            return
+        meta = {"newsmon_source": source.name, "newsmon_kind": "article", "newsmon_hints": link.hints}
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
+
+    def parse_article(self, response):
+        meta = response.meta
+        fetched = [clean_url(u) for u in (*meta.get("redirect_urls", ()), response.url)]
+        is_html = isinstance(response, HtmlResponse)
+        yield ArticleItem(
+            source=meta["newsmon_source"],
+            url=clean_url(response.url),
+            fetched_urls=fetched,
+            html=response.text if is_html else None,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            hints=meta.get("newsmon_hints") or {},
+            fetched_at=utc_now(),
+        )
+
+    # -- failures -------------------------------------------------------------
+
+    def on_error(self, failure):
+        request = failure.request
+        source = request.meta.get("newsmon_source", "?")
+        bucket, reason = classify(failure.value)
+        self.crawler.stats.inc_value(source_key(source, bucket, reason))
+        if request.meta.get("newsmon_kind") != "article":
+            self.crawler.stats.inc_value(source_key(source, "listings_failed"))
+        logger.warning("%s: %s %s: %s", source, bucket.rstrip("s"), request.url, reason)

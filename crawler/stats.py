@@ -1,0 +1,17 @@
+"""Stats keys shared by the spider, the pipelines and the run recorder.
+
+Per-source counters live under `newsmon/source/<name>/...` in Scrapy's stats,
+so one crawl of several sources still yields one `runs` row per source.
+"""
+
+PREFIX = "newsmon/source/"
+
+
+def source_key(source: str, *parts: str) -> str:
+    return PREFIX + "/".join((source, *parts))
+
+
+def source_counters(stats: dict, source: str) -> dict[str, int]:
+    """The counters of one source, keyed by what follows its prefix."""
+    prefix = source_key(source) + "/"
+    return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}

@@ -1,0 +1,46 @@
+"""Dedup stage: one row per canonical URL, fingerprints for copies.
+
+A URL already in the archive (or already passed in this run, e.g. reached
+again through its canonical link) is dropped as `duplicate_url`. For other
+pages the stage computes the exact-copy key (hash of the normalised body) and
+the near-duplicate signature; linking a copy to its original happens when the
+archive writes the batch (`save_articles`), where every earlier row, of this
+run or an older one, is visible.
+"""
+
+from __future__ import annotations
+
+from crawler.archive import open_archive
+from crawler.archive.fetchstate import is_seen
+from crawler.items import Rejected
+from crawler.neardup import content_hash, signature
+
+
+class DedupPipeline:
+    def __init__(self, archive_path: str):
+        self.archive_path = archive_path
+        self.db = None
+        self.urls_this_run: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings["NEWSMON_ARCHIVE"])
+
+    def open_spider(self):
+        self.db = open_archive(self.archive_path)
+
+    def close_spider(self):
+        if self.db is not None:
+            self.db.close()
+
+    def _stored(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is not None
+
+    def process_item(self, item):
+        url = item["url"]
+        if url in self.urls_this_run or self._stored(url) or is_seen(self.db, url):
+            raise Rejected("duplicate_url", url)
+        self.urls_this_run.add(url)
+        item["content_hash"] = content_hash(item["body"])
+        item["signature"] = signature(item["body"])
+        return item
