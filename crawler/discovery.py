@@ -86,7 +86,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
     if body.lstrip()[:1] == b"{":
         return parse_json_feed(body, base_url)
     parsed = feedparser.parse(body)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no feed entries"
         raise ListingError(f"not a readable feed: {reason}")
     links = []
