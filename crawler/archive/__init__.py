@@ -13,13 +13,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from crawler.archive.errors import ArchiveError
 from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
 
 __all__ = ["open_archive", "SCHEMA_VERSION", "schema_version", "ArchiveError"]
-
-
-class ArchiveError(Exception):
-    """The archive cannot be opened or written (a run cannot happen)."""
 
 
 def open_archive(path: str | os.PathLike, *, timeout: float = 30.0) -> sqlite_utils.Database:

@@ -36,7 +36,7 @@ class Saved:
 
 
 def find_exact_original(db, body_hash: str) -> int | None:
-    row = db.execute(
+    row = db.conn.execute(
         "SELECT COALESCE(duplicate_of, id) FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
         [body_hash]).fetchone()
     return row[0] if row else None
@@ -56,14 +56,14 @@ def find_story(db, article: dict, threshold: float | None) -> tuple[int | None, 
 
 
 def _save_one(db, article: dict, threshold: float | None) -> Saved:
-    existing = db.execute("SELECT id FROM articles WHERE url = ?", [article["url"]]).fetchone()
+    existing = db.conn.execute("SELECT id FROM articles WHERE url = ?", [article["url"]]).fetchone()
     if existing:
         record_outcome(db, article.get("fetched_urls") or [article["url"]], source=article["source"],
                        outcome="duplicate", article_id=existing[0])
         return Saved(article["url"], article["source"], existing[0], "duplicate_url", existing[0])
     original, similarity = find_story(db, article, threshold)
     row = {**article, "duplicate_of": original, "similarity": similarity}
-    article_id = db.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]).lastrowid
+    article_id = db.conn.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]).lastrowid
     if article.get("mentions"):
         from crawler.archive.mentions import save_mentions  # TEMP until tagging lands
         save_mentions(db, article_id, article["mentions"])

@@ -6,9 +6,10 @@ pay nothing for a 304. Article URLs keep their outcome: a URL that was stored,
 was a duplicate, or was not an article is in the seen-set and is never
 downloaded again; one that failed (timeout, 500) is not, so it is retried.
 
-Functions only execute statements; callers decide the transaction
-(`with db.conn:`), so the store pipeline can write these rows in the same
-transaction as the articles they describe.
+Functions only execute statements, on `db.conn` (sqlite-utils 4's
+`db.execute` commits a write when no transaction is open); callers decide the
+transaction (`with db.conn:`), so the store pipeline can write these rows in
+the same transaction as the articles they describe.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ def utc_now() -> str:
 
 
 def is_seen(db, url: str) -> bool:
-    row = db.execute(
+    row = db.conn.execute(
         "SELECT 1 FROM fetch_state WHERE url = ? AND outcome IN (?, ?, ?)", [url, *SEEN_OUTCOMES]
     ).fetchone()
     return row is not None
 
 
 def listing_validators(db, url: str) -> tuple[str | None, str | None]:
-    row = db.execute("SELECT etag, last_modified FROM fetch_state WHERE url = ?", [url]).fetchone()
+    row = db.conn.execute("SELECT etag, last_modified FROM fetch_state WHERE url = ?", [url]).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -38,7 +39,7 @@ def record_listing(db, url: str, *, kind: str, source: str, status: int,
                    etag: str | None, last_modified: str | None) -> None:
     """Remember a listing fetch; a 304 keeps the validators it was asked with."""
     now = utc_now()
-    db.execute(
+    db.conn.execute(
         """INSERT INTO fetch_state (url, kind, source, etag, last_modified, status, outcome,
                                     first_seen, last_fetched)
            VALUES (?, ?, ?, ?, ?, ?, 'listing', ?, ?)

@@ -15,6 +15,8 @@ import logging
 
 import sqlite_utils
 
+from crawler.archive.errors import ArchiveError
+
 logger = logging.getLogger(__name__)
 
 
@@ -112,7 +114,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     """Bring `db` up to SCHEMA_VERSION; return how many migrations ran."""
     current = schema_version(db)
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise ArchiveError(
             f"archive schema version {current} is newer than this newsmon ({SCHEMA_VERSION})")
     for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         logger.info("migrating archive to schema version %d (%s)", version, migration.__name__)
