@@ -1,0 +1,92 @@
+"""`newsmon search`, `sources` and `stats` on a small real archive."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.archive import open_archive
+from crawler.archive.articles import save_articles
+from crawler.archive.runs import record_run
+from crawler.cli import main
+from crawler.neardup import content_hash
+
+FILLER = " ".join(f"Background sentence {i} on the wider market and its investors." for i in range(30))
+
+
+def article(url, title, text, published, source="fn"):
+    body = f"{text} {FILLER} {url}"
+    return {"url": url, "source": source, "title": title, "body": body, "word_count": 300,
+            "content_hash": content_hash(body), "published": published,
+            "fetched_at": "2026-11-01T00:00:00Z", "fetched_urls": [url]}
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "newsmon.toml"
+    path.write_text('[archive]\npath = "a.db"\n[[sources]]\nname = "fn"\nfeeds = ["http://127.0.0.1:9/f"]\n'
+                    'schedule = "every 10m"\n[[sources]]\nname = "aw"\nfeeds = ["http://127.0.0.2:9/f"]\n')
+    db = open_archive(tmp_path / "a.db")
+    save_articles(db, [
+        article("http://h/1", "xAI distills OpenAI models", "Model distillation in court.", "2026-05-01T09:00:00Z"),
+        article("http://h/2", "Chip export rules", "Nvidia faces new export rules.", "2026-05-03T09:00:00Z"),
+        article("http://h/3", "Distilled models everywhere", "Distillation is common practice.",
+                "2026-05-02T09:00:00Z", source="aw"),
+    ])
+    record_run(db, {"source": "fn", "started": "2026-11-01T00:00:00Z", "finished": "2026-11-01T00:01:00Z",
+                    "outcome": "ok", "requests": 3, "new_articles": 2, "details": {}})
+    return path
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+def test_search_is_newest_first_with_highlighted_snippets(config):
+    result = invoke("search", "distill*", "--config", config, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["url"] for r in rows] == ["http://h/3", "http://h/1"]
+    assert "**Distillation**" in rows[0]["snippet"]
+
+
+@pytest.mark.parametrize("options, urls", [
+    (["--source", "aw"], ["http://h/3"]),
+    (["--since", "2026-05-02"], ["http://h/3"]),
+    (["--limit", "1"], ["http://h/3"]),
+])
+def test_search_filters(config, options, urls):
+    result = invoke("search", "distill*", "--config", config, "--json", *options)
+    assert [r["url"] for r in json.loads(result.output)] == urls
+
+
+def test_search_text_output(config):
+    result = invoke("search", '"export rules"', "--config", config)
+    assert result.exit_code == 0
+    assert "Chip export rules" in result.output and "http://h/2" in result.output
+
+
+def test_bad_query_is_a_usage_error(config):
+    result = invoke("search", 'AND OR (', "--config", config)
+    assert result.exit_code == 2
+    assert "bad search query" in result.output
+
+
+def test_bad_since_is_a_usage_error(config):
+    result = invoke("search", "x", "--config", config, "--since", "last tuesday")
+    assert result.exit_code == 2
+
+
+def test_sources_shows_last_run_next_run_and_health(config):
+    result = invoke("sources", "--config", config, "--json")
+    rows = {r["source"]: r for r in json.loads(result.output)}
+    assert rows["fn"]["last_outcome"] == "ok" and rows["fn"]["health"] == "ok"
+    assert rows["fn"]["next_run"] != "-"
+    assert rows["aw"]["health"] == "never run"
+
+
+def test_stats_counts_the_archive(config):
+    result = invoke("stats", "--config", config, "--json")
+    totals = json.loads(result.output)["totals"]
+    assert totals["articles"] == 3 and totals["stories"] == 3 and totals["runs"] == 1
