@@ -101,8 +101,33 @@ def _v2_near_duplicates(db: sqlite_utils.Database) -> None:
         GROUP BY story.id""", replace=True)
 
 
+def _v3_alert_outbox(db: sqlite_utils.Database) -> None:
+    """What the alert outbox needs beyond v1's `alerts` table.
+
+    `story_id` (the story root of the alerted article) with a UNIQUE index on
+    (rule, story_id, channel) makes "once per rule per story and channel" a
+    property of the table rather than of the code, so a re-run, a syndicated
+    copy or a crash and retry can never enqueue a second alert. `digest` is
+    the rule's digest mode when the row was queued. `alert_state` holds each
+    rule's high-water mark: the last article id it was matched against, so
+    matching only ever reads rows above it.
+    """
+    columns = db["alerts"].columns_dict
+    if "story_id" not in columns:
+        db.execute("ALTER TABLE alerts ADD COLUMN story_id INTEGER")
+    if "digest" not in columns:
+        db.execute("ALTER TABLE alerts ADD COLUMN digest TEXT")
+    db.execute("UPDATE alerts SET story_id = article_id WHERE story_id IS NULL")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS alerts_rule_story_channel"
+               " ON alerts (rule, story_id, channel)")
+    db.execute("CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS alert_state ("
+        " rule TEXT PRIMARY KEY, last_article_id INTEGER NOT NULL, updated TEXT)")
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS = [_v1_spine, _v2_near_duplicates]
+MIGRATIONS = [_v1_spine, _v2_near_duplicates, _v3_alert_outbox]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
