@@ -59,10 +59,11 @@ STORED = (
     "/ai-labs/nvidia-export-rules",         # reached through the 301 below
     "/ai-labs/mistral-funding",             # canonical of /amp/mistral-funding
     "/ai-labs/zurich-ai-cafe",              # latin-1 without any declared charset
-    "/ai-labs/openai-enterprise-agents",
+    "/business/openai-enterprise-agents",   # only in a sitemap, outside `follow`
     "/ai-labs/open-weights-leaderboard",    # only linked from the section page
     "/ai-labs/deepmind-weather-model",      # only linked from the section page (relative link)
 )
+OUTSIDE_FOLLOW = "/business/openai-enterprise-agents"  # follow filters section links only
 DUPLICATE_PAIR = ("/ai-labs/pentagon-ai-contracts", "/print/pentagon-ai-contracts")
 REDIRECTS = {"/ai-labs/chip-export-story": "/ai-labs/nvidia-export-rules"}
 CANONICALS = {"/amp/mistral-funding": "/ai-labs/mistral-funding"}
@@ -403,7 +404,7 @@ ARTICLE_FILES = {
     "/ai-labs/nvidia-export-rules": "frontiernews-nvidia-export-rules.html",
     "/ai-labs/mistral-funding": "frontiernews-mistral-funding.html",
     "/amp/mistral-funding": "frontiernews-mistral-funding.html",
-    "/ai-labs/openai-enterprise-agents": "frontiernews-openai-enterprise-agents.html",
+    "/business/openai-enterprise-agents": "frontiernews-openai-enterprise-agents.html",
     "/ai-labs/open-weights-leaderboard": "frontiernews-open-weights-leaderboard.html",
     "/ai-labs/deepmind-weather-model": "frontiernews-deepmind-weather-model.html",
     "/ai-labs/in-brief-robotics": "frontiernews-in-brief-robotics.html",
@@ -424,11 +425,14 @@ RSS_ENTRIES = [
     Entry("/ai-labs/retracted-story", "A retracted story", "2026-04-22T08:00:00Z"),
     Entry("/ai-labs/server-error", "A story behind a failing server", "2026-04-22T09:00:00Z"),
     Entry("/loop-a", "A story stuck in a redirect loop", "2026-04-22T10:00:00Z"),
+    Entry("/downloads/briefing-archive", "The briefing archive", "2026-04-29T11:00:00Z"),
 ]
 ATOM_ENTRIES = [
     Entry("/print/pentagon-ai-contracts", "Pentagon signs AI agreements with seven vendors (print)",
           "2026-04-30T12:15:00Z"),
     Entry(LATIN1_PATH, "Zürich's AI researchers trade the lab for the café", "2026-04-23T10:10:00Z"),
+    Entry("/amp/mistral-funding", "Mistral AI raises new funding round at a higher valuation",
+          "2026-04-24T16:00:00Z"),
     Entry("/reports/ai-index-2026.pdf", "The 2026 AI index report (PDF)", "2026-04-21T09:00:00Z"),
     Entry("/ai-labs/garbled-page", "A page that is not text", "2026-04-21T10:00:00Z"),
 ]
@@ -440,10 +444,9 @@ NEWS_ENTRIES = [
     Entry("/ai-labs/in-brief-robotics", "In brief: humanoid robots reach a second car plant",
           "2026-04-30T06:00:00Z"),
     Entry("/ai-labs/live-blog-model-week", "Live: frontier model week, as it happened", "2026-04-29T10:00:00Z"),
-    Entry("/downloads/briefing-archive", "The briefing archive", "2026-04-29T11:00:00Z"),
 ]
 URLSET_ENTRIES = [
-    Entry("/ai-labs/openai-enterprise-agents", "", "2026-04-25T18:40:00Z"),
+    Entry("/business/openai-enterprise-agents", "", "2026-04-25T18:40:00Z"),
     Entry(SEED_PATH, "", "2026-05-01T09:00:00Z"),
 ]
 
