@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,19 @@ def _non_empty(value):
     return None if value.strip() else "must not be empty"
 
 
+def _fts_query(value):
+    """An alert's `match` must be valid FTS5 syntax: checked now, not at the end of a crawl."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, body)")
+        conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [value]).fetchall()
+    except sqlite3.Error as exc:
+        return f"{value!r} is not a valid search query (SQLite FTS5 syntax): {exc}"
+    finally:
+        conn.close()
+    return None
+
+
 def _digest(value):
     return None if value in ("immediate", "hourly", "daily") else (
         f"{value!r} is not one of immediate, hourly, daily")
@@ -141,7 +155,7 @@ TABLE_LIST_SPECS: dict[str, dict[str, tuple]] = {
     },
     "alerts": {
         "name": (str, _non_empty),
-        "match": (str, _non_empty),
+        "match": (str, _fts_query),
         "companies": (STRINGS, _non_empty),
         "sources": (STRINGS, _non_empty),
         "notify": (STRINGS, _non_empty),
@@ -207,7 +221,7 @@ def validate(file, data: dict) -> None:
             known = ", ".join(sorted([*SECTION_SPECS, *TABLE_LIST_SPECS]))
             raise ConfigError(file, section, f"unknown section (known: {known})")
     _check_sources(file, data.get("sources", []))
-    _check_alerts(file, data.get("alerts", []))
+    _check_alerts(file, data.get("alerts", []), data.get("sources"))
 
 
 def _check_sources(file, sources):
@@ -224,14 +238,20 @@ def _check_sources(file, sources):
                               "is required with pages: which links on the pages are articles")
 
 
-def _check_alerts(file, alerts):
+def _check_alerts(file, alerts, sources=None):
+    """Unique names, something to match on, and (once sources are known) real source names."""
     seen = set()
+    known = {source["name"] for source in sources or ()}
     for index, rule in enumerate(alerts):
         if rule["name"] in seen:
             raise ConfigError(file, f"alerts[{index}].name", f"duplicate rule name {rule['name']!r}")
         seen.add(rule["name"])
         if not rule.get("match") and not rule.get("companies"):
             raise ConfigError(file, f"alerts[{index}]", "needs match, companies or both")
+        for name in rule.get("sources", ()):
+            if sources is not None and name not in known:
+                raise ConfigError(file, f"alerts[{index}].sources", f"{name!r} is not a configured "
+                                  f"source (known: {', '.join(sorted(known))})")
 
 
 def read_toml(path: Path) -> dict:
