@@ -1,0 +1,378 @@
+"""Company tagging: which tracked companies an article really talks about.
+
+Pure functions, no Scrapy. `load_companies()` merges the built-in list
+(`companies.toml`) with the user's `[[companies]]`; `CompanyMatcher` builds one
+Aho-Corasick automaton over every alias, product and exclude phrase, so tagging
+is one pass over the lowercased article whatever the number of companies (a
+regex per alias would cost more than the extraction itself). Each hit then
+goes through these rules:
+
+1. Whole words: no letter, digit or "_" before, no letter after; a version may
+   follow a name (Qwen3). A German genitive counts for unambiguous names (Googles).
+2. Case, per alias: `capitalized` (default) matches as written, or in ALL CAPS
+   when the alias starts with a capital, so "apple" and "to google" never match;
+   `exact` only as written, so "XAI" (explainable AI) is not xAI; `any` for
+   names with no other sense (OpenAI, ChatGPT, DeepSeek).
+3. Exclude phrases (case-insensitive, whole words) cancel hits they overlap
+   ("Amazon rainforest", "Oracle of Delphi", "Claude Monet"); of overlapping
+   hits the longest wins ("Amazon Web Services" over "Amazon").
+4. Ambiguous aliases (`ambiguous` in the rules) are another word when:
+   - joined by a hyphen to a lowercase word ("meta-analysis", "Meta-analysis"),
+     except company compounds ("Meta-owned"), or preceded by "Word-" (Jean-Claude);
+   - `unit`: they follow a number ("3 tesla", "7-Tesla-MRT");
+   - `numbered`: a number follows ("Figure 2");
+   - `name_part`: a capitalised word follows ("Claude Monet", "Alexa Chung"),
+     unless the headline is in Title Case;
+   - an `avoid` word is within five words ("Mistral winds", "band Tesla").
+5. Evidence an ambiguous alias needs:
+   - `start`: mid-sentence, the capital is enough ("shares of Apple"); at a
+     sentence start, in the headline or in a German compound ("Meta-Ebene"),
+     where nouns are capitalised anyway, it needs context;
+   - `context`: a cue word within ~150 characters of the same paragraph
+     (company, shares, CEO, model, chatbot, a currency sign, French and German
+     equivalents) or another company's accepted mention there;
+   - `confirmed`: short forms ("Scale", "SSI") count only if the company is
+     named by another accepted hit in the article.
+   If the article also uses the alias in lowercase ("the mistral", "to grok"),
+   all its uses need that confirmation. One sense per discourse: a hit without
+   enough evidence still counts when the company is accepted elsewhere in the
+   article; a hit rejected by rule 4 never does.
+A product alone (ChatGPT, Claude, Copilot, AWS, Llama) counts for its company.
+People (Musk) and public bodies are not companies and are never tagged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import ahocorasick
+
+logger = logging.getLogger(__name__)
+
+BUILTIN_COMPANIES = Path(__file__).with_name("companies.toml")
+CASES = ("capitalized", "exact", "any")
+LEVELS = ("", "start", "context", "confirmed")
+
+
+@dataclass(frozen=True)
+class AliasRule:
+    """How one alias is read; the default is an unambiguous, capitalised name."""
+
+    case: str = "capitalized"
+    ambiguous: str = ""
+    avoid: frozenset = frozenset()
+    name_part: bool = False
+    unit: bool = False
+    numbered: bool = False
+
+
+@dataclass(frozen=True)
+class Company:
+    name: str
+    aliases: tuple[str, ...]
+    products: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rules: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def rule(self, alias: str) -> AliasRule:
+        return self.rules.get(alias, AliasRule())
+
+
+@dataclass
+class Mention:
+    """One company in one article, as stored in the `mentions` table."""
+
+    company: str
+    count: int
+    in_title: bool
+    first_offset: int
+    matched: str
+    snippet: str
+
+
+def parse_rule(alias: str, spec: dict) -> AliasRule:
+    """An AliasRule from its TOML table; ValueError names the alias and the problem."""
+    try:
+        rule = AliasRule(**{**spec, "avoid": frozenset(w.casefold() for w in spec.get("avoid", ()))})
+    except TypeError as exc:
+        raise ValueError(f"rule for {alias!r}: {exc}") from None
+    if rule.case not in CASES or rule.ambiguous not in LEVELS:
+        raise ValueError(f"rule for {alias!r}: case must be one of {CASES}, ambiguous one of {LEVELS}")
+    return rule
+
+
+@cache
+def builtin_data() -> dict:
+    """The parsed built-in list: companies, alias rules and context words."""
+    with open(BUILTIN_COMPANIES, "rb") as handle:
+        data = tomllib.load(handle)
+    rules: dict[str, AliasRule] = {}
+    for entry in data["companies"]:
+        for alias, spec in entry.get("rules", {}).items():
+            rules[alias] = parse_rule(alias, spec)
+    context = data["context"]
+    return {
+        "companies": data["companies"],
+        "rules": rules,
+        "cues": frozenset(word.casefold() for word in context["cues"]),
+        "compound_ok": frozenset(context["compound_ok"]),
+    }
+
+
+def _company(entry: dict, rules: dict[str, AliasRule]) -> Company:
+    aliases = tuple(dict.fromkeys((entry["name"], *entry.get("aliases", ()))))
+    products = tuple(entry.get("products", ()))
+    known = {alias: rules[alias] for alias in (*aliases, *products) if alias in rules}
+    return Company(entry["name"], aliases, products, tuple(entry.get("exclude", ())), known)
+
+
+def load_companies(user_entries: tuple[dict, ...] = (), use_builtin: bool = True) -> list[Company]:
+    """The tracked companies: built-in entries (unless switched off) with the user's on top.
+
+    A user entry whose name is a built-in company replaces that entry; other
+    names are added. The name itself always counts as an alias. The
+    built-in alias rules apply to an alias wherever it is listed, since they
+    describe the word ("Amazon" is also a river), not the list it came from.
+    """
+    data = builtin_data()
+    entries = {entry["name"]: entry for entry in data["companies"]} if use_builtin else {}
+    for entry in user_entries:
+        entries[entry["name"]] = entry
+    return [_company(entry, data["rules"]) for entry in entries.values()]
+
+
+# -- matching -----------------------------------------------------------------
+
+YES, NO, CONTEXT, CONFIRM = "yes", "no", "context", "confirm"
+WORD = re.compile(r"[^\W_]+")
+NUMBER_BEFORE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)[\s-]?$")
+CURRENCY = set("$€£¥")
+SENTENCE_END = set(".!?:;•\n")
+OPENERS = set(" \t\"“”«»‘’'([")
+CUE_REACH, AVOID_WORDS = 150, 5
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+    company: int
+    alias: str
+    rule: AliasRule
+    verdict: str = NO
+
+
+def _lower_same_length(text: str) -> str:
+    """Lowercase without shifting offsets (a few characters grow when lowercased)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _case_ok(found: str, alias: str, case: str) -> bool:
+    if case == "any" or found == alias:
+        return True
+    return case == "capitalized" and alias[:1].isupper() and found == alias.upper()
+
+
+def _is_title_case(title: str) -> bool:
+    words = [w for w in WORD.findall(title) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
+class CompanyMatcher:
+    """All companies' aliases in one automaton; `find_mentions` tags one article."""
+
+    def __init__(self, companies: list[Company], cues=None, compound_ok=None):
+        data = builtin_data()
+        self.companies = list(companies)
+        self.cues = frozenset(cues) if cues is not None else data["cues"]
+        self.compound_ok = frozenset(compound_ok) if compound_ok is not None else data["compound_ok"]
+        patterns: dict[str, list] = {}
+        for index, company in enumerate(self.companies):
+            for alias in dict.fromkeys((*company.aliases, *company.products)):
+                rule = company.rule(alias)
+                patterns.setdefault(alias.lower(), []).append(("alias", index, alias, rule, False))
+                if not rule.ambiguous and alias[-1:].isalpha() and alias[-1:] not in "sS":
+                    patterns.setdefault(alias.lower() + "s", []).append(("alias", index, alias, rule, True))
+            for phrase in company.exclude:
+                patterns.setdefault(phrase.lower(), []).append(("exclude", index, phrase, None, False))
+        self.automaton = ahocorasick.Automaton()
+        for key, entries in patterns.items():
+            self.automaton.add_word(key, (len(key), tuple(entries)))
+        if patterns:
+            self.automaton.make_automaton()
+        logger.debug("company automaton: %d companies, %d patterns", len(self.companies), len(patterns))
+
+    def find_mentions(self, title: str, body: str) -> list[Mention]:
+        """The companies `title` and `body` talk about, in order of first appearance."""
+        title, body = title or "", body or ""
+        doc = f"{title}\n{body}"
+        if not self.companies or not doc.strip():
+            return []
+        hits, excludes, twins = self._scan(doc)
+        hits = [h for h in _longest_first(hits) if not _overlaps(h, excludes)]
+        self._judge(doc, len(title), hits, twins)
+        return self._mentions(doc, len(title) + 1, [h for h in hits if h.verdict == YES])
+
+    def _scan(self, doc: str):
+        """Every whole-word, case-correct alias hit, exclude span and lowercase twin."""
+        hits, excludes, twins = [], [], set()
+        if not len(self.automaton):
+            return hits, excludes, twins
+        for end, (length, entries) in self.automaton.iter(_lower_same_length(doc)):
+            start, end = end - length + 1, end + 1
+            if not _bounded(doc, start, end):
+                continue
+            found = doc[start:end]
+            for kind, index, alias, rule, genitive in entries:
+                if kind == "exclude":
+                    excludes.append((start, end))
+                    continue
+                stem = found[:-1] if genitive else found
+                if genitive and found[-1] != "s":
+                    continue
+                if _case_ok(stem, alias, rule.case):
+                    hits.append(_Hit(start, end - genitive, index, alias, rule))
+                elif rule.ambiguous and stem.islower():
+                    twins.add((index, alias))
+        return hits, excludes, twins
+
+    def _judge(self, doc: str, title_len: int, hits: list[_Hit], twins: set) -> None:
+        """Set each hit's verdict: local rules first, then context, then the article."""
+        title_case = _is_title_case(doc[:title_len])
+        for hit in hits:
+            hit.verdict = self._local_verdict(doc, title_len, title_case, hit, (hit.company, hit.alias) in twins)
+        for hit in hits:
+            if hit.verdict == CONTEXT:
+                hit.verdict = YES if self._has_cue(doc, hit, hits) else CONFIRM
+        named = {hit.company for hit in hits if hit.verdict == YES}
+        for hit in hits:
+            if hit.verdict == CONFIRM:
+                hit.verdict = YES if hit.company in named else NO
+
+    def _local_verdict(self, doc, title_len, title_case, hit: _Hit, twin: bool) -> str:
+        rule = hit.rule
+        if not rule.ambiguous:
+            return YES
+        in_title = hit.start < title_len
+        if self._other_word(doc, hit, in_title and title_case):
+            return NO
+        if _words_near(doc, hit.start, hit.end, AVOID_WORDS) & rule.avoid:
+            return NO
+        if twin or rule.ambiguous == "confirmed":
+            return CONFIRM
+        if rule.ambiguous == "start" and not (in_title or _sentence_start(doc, hit.start)
+                                              or re.match(r"-[A-ZÀ-Þ]", doc[hit.end:hit.end + 2])):
+            return YES
+        return CONTEXT
+
+    def _other_word(self, doc: str, hit: _Hit, title_case: bool) -> bool:
+        """Compounds, units and longer names that show the alias is another word."""
+        start, end, rule = hit.start, hit.end, hit.rule
+        after = doc[end:end + 40]
+        if after.startswith("-") and after[1:2].islower():
+            suffix = WORD.match(after[1:])
+            if suffix and suffix.group() not in self.compound_ok:
+                return True
+        if start >= 2 and doc[start - 1] == "-" and doc[start - 2].isalpha():
+            return True
+        if rule.unit:
+            number = NUMBER_BEFORE.search(doc[max(0, start - 12):start])
+            if number and not re.fullmatch(r"(19|20)\d\d", number.group(1)):
+                return True
+        if rule.numbered and re.match(r" \d", after):
+            return True
+        return rule.name_part and not title_case and bool(re.match(r" [A-ZÀ-Þ][a-zß-ÿ]", after))
+
+    def _has_cue(self, doc: str, hit: _Hit, hits: list[_Hit]) -> bool:
+        low, high = _paragraph_window(doc, hit.start, hit.end, CUE_REACH)
+        if CURRENCY.intersection(doc[low:high]):
+            return True
+        if any(w.casefold() in self.cues for w in WORD.findall(doc[low:high])):
+            return True
+        return any(other.verdict == YES and other.company != hit.company
+                   and low <= other.start < high for other in hits)
+
+    def _mentions(self, doc: str, body_start: int, hits: list[_Hit]) -> list[Mention]:
+        by_company: dict[int, list[_Hit]] = {}
+        for hit in sorted(hits, key=lambda h: h.start):
+            by_company.setdefault(hit.company, []).append(hit)
+        mentions = []
+        for index, found in by_company.items():
+            in_body = [h for h in found if h.start >= body_start]
+            anchor = in_body[0] if in_body else found[0]
+            mentions.append(Mention(
+                company=self.companies[index].name,
+                count=len(found),
+                in_title=found[0].start < body_start - 1,
+                first_offset=in_body[0].start - body_start if in_body else -1,
+                matched=doc[found[0].start:found[0].end],
+                snippet=_sentence(doc, anchor.start, anchor.end),
+            ))
+        return mentions
+
+
+def _bounded(doc: str, start: int, end: int) -> bool:
+    before = doc[start - 1] if start else " "
+    after = doc[end] if end < len(doc) else " "
+    if before.isalnum() or after.isalpha() or "_" in (before, after):
+        return False
+    return not (after.isdigit() and not doc[end - 1].isalpha())
+
+
+def _longest_first(hits: list[_Hit]) -> list[_Hit]:
+    """Leftmost-longest: drop hits inside a longer overlapping one (keep equal spans)."""
+    kept: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
+        if kept and hit.start < kept[-1].end and (hit.start, hit.end) != (kept[-1].start, kept[-1].end):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _overlaps(hit: _Hit, spans: list[tuple[int, int]]) -> bool:
+    return any(start < hit.end and hit.start < end for start, end in spans)
+
+
+def _sentence_start(doc: str, start: int) -> bool:
+    if start >= 2 and doc[start - 1] in "'’" and doc[start - 2].isalpha():
+        return False  # elision: d'Apple, l'OpenAI
+    i = start - 1
+    while i >= 0 and doc[i] in OPENERS:
+        i -= 1
+    return i < 0 or doc[i] in SENTENCE_END
+
+
+def _paragraph_window(doc: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    low = max(doc.rfind("\n", 0, start) + 1, start - reach)
+    newline = doc.find("\n", end)
+    high = min(newline if newline >= 0 else len(doc), end + reach)
+    return low, high
+
+
+def _words_near(doc: str, start: int, end: int, count: int) -> set[str]:
+    low, high = _paragraph_window(doc, start, end, 80)
+    before = WORD.findall(doc[low:start])[-count:]
+    after = WORD.findall(doc[end:high])[:count]
+    return {w.casefold() for w in (*before, *after)}
+
+
+def _sentence(doc: str, start: int, end: int, limit: int = 300) -> str:
+    """The sentence around doc[start:end], cut to about `limit` characters."""
+    bounds = [m.end() for m in re.finditer(r"[.!?](?=\s)|\n", doc[:start])]
+    low = bounds[-1] if bounds else 0
+    stop = re.search(r"[.!?](?=\s|$)|\n", doc[end:])
+    high = end + stop.end() if stop else len(doc)
+    text = " ".join(doc[low:high].split())
+    if len(text) <= limit:
+        return text
+    offset = start - low
+    cut = max(0, min(offset - limit // 2, len(text) - limit))
+    return ("…" if cut else "") + text[cut:cut + limit].strip() + "…"

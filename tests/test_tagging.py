@@ -1,0 +1,200 @@
+"""Company tagging (crawler/tagging.py): the seed article, each ambiguity, the labelled set."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from crawler.tagging import BUILTIN_COMPANIES, CompanyMatcher, load_companies
+
+HERE = Path(__file__).resolve().parent
+SEED = HERE.parent.parent / "shared" / "fixtures" / "seed-article" / "expected.json"
+LABELLED = json.loads((HERE / "data" / "tagging" / "labelled.json").read_text("utf-8"))
+CANONICAL = [
+    "OpenAI", "Anthropic", "Google", "Microsoft", "Amazon", "Meta", "xAI", "Mistral AI", "Apple",
+    "Nvidia", "DeepSeek", "Alibaba", "Baidu", "Cohere", "Hugging Face", "Perplexity",
+    "Stability AI", "Inflection AI", "Character.AI", "Scale AI", "Databricks", "IBM", "Oracle",
+    "Samsung", "Tesla", "Moonshot AI", "Zhipu AI", "Safe Superintelligence",
+    "Thinking Machines Lab", "Figure AI",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return CompanyMatcher(load_companies())
+
+
+def companies_in(matcher, title, body=""):
+    return {m.company for m in matcher.find_mentions(title, body)}
+
+
+def test_builtin_list_has_the_canonical_names():
+    assert [c.name for c in load_companies()] == CANONICAL
+
+
+def test_every_builtin_rule_names_an_alias_of_its_company():
+    """A rule for a misspelt alias would silently never apply."""
+    data = tomllib.loads(BUILTIN_COMPANIES.read_text("utf-8"))
+    for entry in data["companies"]:
+        names = {entry["name"], *entry.get("aliases", ()), *entry.get("products", ())}
+        assert set(entry.get("rules", {})) <= names, entry["name"]
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed fixture not available")
+def test_seed_article_gets_exactly_its_six_companies(matcher):
+    seed = json.loads(SEED.read_text("utf-8"))
+    mentions = {m.company: m for m in matcher.find_mentions(seed["title"], seed["body_text"])}
+    assert set(mentions) == set(seed["companies_mentioned"]) == {
+        "xAI", "OpenAI", "Anthropic", "Amazon", "Microsoft", "Google"}
+    assert mentions["xAI"].in_title and mentions["OpenAI"].in_title
+    assert not mentions["Amazon"].in_title
+    assert "Amazon recently invested $5 billion in Anthropic" in mentions["Amazon"].snippet
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    # Amazon: river and rainforest vs the company
+    ("Drought pushes the Amazon river to a record low", "Barges are stranded near Manaus.", set()),
+    ("Deforestation in the Amazon fell 30% last year", "", set()),
+    ("", "Amazon said on Tuesday it would cut 14,000 corporate jobs.", {"Amazon"}),
+    # apple the fruit vs Apple
+    ("The best apple pie in New York", "Apple growers expect a small harvest.", set()),
+    ("", "Shares of Apple rose after the iPhone launch.", {"Apple"}),
+    # Gemini the constellation vs Google's model
+    ("", "Meteors radiate from the constellation Gemini, near Castor and Pollux.", set()),
+    ("", "Gemini 3 tops the leaderboard, the chatbot's developers said.", {"Google"}),
+    # meta-analysis and metadata vs Meta
+    ("Meta-analysis finds no benefit", "A meta-analysis of 40 trials; the metadata was public.", set()),
+    ("", "Eine Meta-Analyse von 16 Studien zeigt das.", set()),
+    ("", "The deal was signed by Meta-owned WhatsApp.", {"Meta"}),
+    ("Meta-Chef Zuckerberg wirbt Forscher ab", "", {"Meta"}),
+    # Claude the first name vs Anthropic's model
+    ("Claude Monet water lilies sell for $65 million", "", set()),
+    ("", "Notebooks of Claude Shannon go on display.", set()),
+    ("", "Claude was down for two hours, users of the chatbot said.", {"Anthropic"}),
+    # grok the verb vs xAI's chatbot
+    ("", "A book that helps you grok quantum mechanics.", set()),
+    ("", "Grok, the chatbot built into X, posted replies.", {"xAI"}),
+    # the Oracle of Delphi vs Oracle
+    ("", "The Oracle of Delphi was consulted for centuries.", set()),
+    ("", "Oracle stock jumped 36% on the cloud contract.", {"Oracle"}),
+    # the mistral wind vs Mistral AI
+    ("", "The mistral gusted at 90 km/h. Mistral gusts grounded aircraft.", set()),
+    ("", "Mistral AI raised €1.7 billion; Mistral said it will build data centres.", {"Mistral AI"}),
+    ("", "Le chat de la famille a été retrouvé.", set()),
+    # tesla the unit vs Tesla
+    ("", "A 7 tesla MRI scanner; the 3-Tesla machines are common.", set()),
+    ("", "Ein Magnetresonanztomograph mit 7 Tesla.", set()),
+    ("", "The Nikola Tesla museum shows a Tesla coil.", set()),
+    ("", "Tesla shareholders approved the pay package.", {"Tesla"}),
+    # XAI (explainable AI) vs xAI: exact case
+    ("Why explainable AI (XAI) matters", "XAI techniques such as SHAP.", set()),
+    ("", "Elon Musk's xAI raised $20 billion.", {"xAI"}),
+    # people and public bodies are not companies
+    ("", "Musk said the Department of Defense signed the contract.", set()),
+    # products alone count for their company
+    ("", "ChatGPT, Claude, Copilot, AWS and Llama were all tested.",
+     {"OpenAI", "Anthropic", "Microsoft", "Amazon", "Meta"}),
+    # short forms need the full name elsewhere
+    ("", "SSI recipients get a 2.8% increase.", set()),
+    ("", "Safe Superintelligence (SSI) raised $2 billion.", {"Safe Superintelligence"}),
+    ("", "Figure 2 of the study shows the trend.", set()),
+])
+def test_ambiguous_names_are_decided_by_case_form_and_context(matcher, title, body, expected):
+    assert companies_in(matcher, title, body) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("OPENAI AND GOOGLE SIGN DEAL", {"OpenAI", "Google"}),   # all-caps headline
+    ("we asked openai and chatgpt", {"OpenAI"}),             # case = any
+    ("people google less", set()),                           # the verb
+    ("XAI METHODS, xai", set()),                             # exact: not xAI
+    ("X.AI", {"xAI"}),
+    ("the aws console", set()),                              # exact
+    ("Googles Chatbot und Microsofts Copilot", {"Google", "Microsoft"}),  # German genitive
+    ("Qwen3 and Llama4 were compared", {"Alibaba", "Meta"}),  # version glued to a product
+    ("OpenAIs", {"OpenAI"}),
+    ("Metaverse, Googled, Appleton", set()),                 # whole words only
+])
+def test_case_and_word_rules(matcher, text, expected):
+    assert companies_in(matcher, "", text) == expected
+
+
+def test_mention_fields(matcher):
+    title = "OpenAI ships GPT-5"
+    body = "Intro line.\nThe model from OpenAI is faster. ChatGPT users get it first."
+    (mention,) = matcher.find_mentions(title, body)
+    assert mention.company == "OpenAI"
+    assert mention.count == 4                     # title: OpenAI, GPT-5; body: OpenAI, ChatGPT
+    assert mention.in_title is True
+    assert mention.first_offset == body.index("OpenAI")
+    assert mention.matched == "OpenAI"
+    assert mention.snippet == "The model from OpenAI is faster."
+
+
+def test_title_only_mention_has_offset_minus_one(matcher):
+    (mention,) = matcher.find_mentions("Nvidia earnings beat", "Revenue rose 60%.")
+    assert (mention.in_title, mention.first_offset, mention.snippet) == (True, -1, "Nvidia earnings beat")
+
+
+def test_offsets_survive_characters_that_grow_when_lowercased(matcher):
+    body = "İİİ İstanbul: Samsung opened an office."
+    (mention,) = matcher.find_mentions("", body)
+    assert body[mention.first_offset:].startswith("Samsung")
+
+
+def test_long_snippet_is_cut_around_the_match(matcher):
+    body = "word " * 200 + "Databricks " + "word " * 200 + "."
+    (mention,) = matcher.find_mentions("", body)
+    assert "Databricks" in mention.snippet and len(mention.snippet) <= 302
+
+
+def test_user_entry_replaces_a_builtin_company_and_adds_new_ones():
+    user = ({"name": "xAI", "aliases": ["xAI", "X.AI"], "products": ["Grok"], "exclude": ["Grok Imagine"]},
+            {"name": "Acme Robotics", "aliases": ["Acme"]})
+    companies = {c.name: c for c in load_companies(user)}
+    assert companies["xAI"].products == ("Grok",)
+    assert "Acme Robotics" in companies and len(companies) == len(CANONICAL) + 1
+    matcher = CompanyMatcher(list(companies.values()))
+    assert companies_in(matcher, "", "Acme and xAI launched Grok Imagine.") == {"Acme Robotics", "xAI"}
+    assert companies_in(matcher, "", "Try Grok Imagine today.") == set()   # the user's exclude
+
+
+def test_builtin_off_means_only_the_users_list():
+    companies = load_companies(({"name": "Acme Robotics"},), use_builtin=False)
+    assert [c.name for c in companies] == ["Acme Robotics"]
+    matcher = CompanyMatcher(companies)
+    assert companies_in(matcher, "Acme Robotics and OpenAI", "") == {"Acme Robotics"}
+
+
+def test_builtin_word_rules_apply_to_a_users_alias():
+    """A user tracking "Apple" alone still does not get apple pie."""
+    matcher = CompanyMatcher(load_companies(({"name": "Apple Inc", "aliases": ["Apple"]},),
+                                            use_builtin=False))
+    assert companies_in(matcher, "", "The Big Apple's best apple pie.") == set()
+    assert companies_in(matcher, "", "Shares of Apple rose.") == {"Apple Inc"}
+
+
+def test_no_companies_and_empty_text():
+    assert CompanyMatcher([]).find_mentions("OpenAI", "OpenAI") == []
+    assert CompanyMatcher(load_companies()).find_mentions("", "") == []
+
+
+def test_labelled_set_is_big_and_multilingual():
+    languages = [article["lang"] for article in LABELLED]
+    assert len(LABELLED) >= 40 and languages.count("fr") >= 3 and languages.count("de") >= 3
+    assert sum(not article["companies"] for article in LABELLED) >= 20   # hard negatives
+    assert len({article["id"] for article in LABELLED}) == len(LABELLED)
+
+
+def test_precision_and_recall_on_the_labelled_set(matcher):
+    tp = fp = fn = 0
+    wrong = []
+    for article in LABELLED:
+        found = companies_in(matcher, article["title"], article["body"])
+        expected = set(article["companies"])
+        tp, fp, fn = tp + len(found & expected), fp + len(found - expected), fn + len(expected - found)
+        if found != expected:
+            wrong.append((article["id"], sorted(found - expected), sorted(expected - found)))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.97 and recall >= 0.97, (precision, recall, wrong)
