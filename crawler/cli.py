@@ -10,6 +10,7 @@ import click
 
 from crawler.commands.crawl import crawl
 from crawler.commands.info import sources, stats
+from crawler.commands.schedule import schedule
 from crawler.commands.search import search
 
 
@@ -22,7 +23,7 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats):
+for command in (crawl, search, sources, stats, schedule):
     main.add_command(command)
 
 
