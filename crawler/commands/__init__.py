@@ -1,0 +1,1 @@
+"""newsmon sub-commands, one module per command (or small family); cli.py registers them."""
