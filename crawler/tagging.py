@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -217,7 +218,7 @@ class CompanyMatcher:
         if not self.companies or not doc.strip():
             return []
         hits, excludes, twins = self._scan(doc)
-        hits = [h for h in _longest_first(hits) if not _overlaps(h, excludes)]
+        hits = _without_excluded(_longest_first(hits), excludes)
         self._judge(doc, len(title), hits, twins)
         return self._mentions(doc, len(title) + 1, [h for h in hits if h.verdict == YES])
 
@@ -249,9 +250,10 @@ class CompanyMatcher:
         title_case = _is_title_case(doc[:title_len])
         for hit in hits:
             hit.verdict = self._local_verdict(doc, title_len, title_case, hit, (hit.company, hit.alias) in twins)
+        accepted = [(hit.start, hit.company) for hit in hits if hit.verdict == YES]
         for hit in hits:
             if hit.verdict == CONTEXT:
-                hit.verdict = YES if self._has_cue(doc, hit, hits) else CONFIRM
+                hit.verdict = YES if self._has_cue(doc, hit, accepted) else CONFIRM
         named = {hit.company for hit in hits if hit.verdict == YES}
         for hit in hits:
             if hit.verdict == CONFIRM:
@@ -291,14 +293,19 @@ class CompanyMatcher:
             return True
         return rule.name_part and not title_case and bool(re.match(r" [A-ZÀ-Þ][a-zß-ÿ]", after))
 
-    def _has_cue(self, doc: str, hit: _Hit, hits: list[_Hit]) -> bool:
+    def _has_cue(self, doc: str, hit: _Hit, accepted: list[tuple[int, int]]) -> bool:
+        """A cue word, a currency sign or another company's accepted hit nearby."""
         low, high = _paragraph_window(doc, hit.start, hit.end, CUE_REACH)
         if CURRENCY.intersection(doc[low:high]):
             return True
         if any(w.casefold() in self.cues for w in WORD.findall(doc[low:high])):
             return True
-        return any(other.verdict == YES and other.company != hit.company
-                   and low <= other.start < high for other in hits)
+        index = bisect_left(accepted, (low, -1))
+        while index < len(accepted) and accepted[index][0] < high:
+            if accepted[index][1] != hit.company:
+                return True
+            index += 1
+        return False
 
     def _mentions(self, doc: str, body_start: int, hits: list[_Hit]) -> list[Mention]:
         by_company: dict[int, list[_Hit]] = {}
@@ -337,8 +344,17 @@ def _longest_first(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-def _overlaps(hit: _Hit, spans: list[tuple[int, int]]) -> bool:
-    return any(start < hit.end and hit.start < end for start, end in spans)
+def _without_excluded(hits: list[_Hit], spans: list[tuple[int, int]]) -> list[_Hit]:
+    """Hits (sorted by start) that overlap no exclude span, in one merge-like pass."""
+    spans.sort()
+    kept, index, reach = [], 0, -1   # reach: furthest end of the spans starting before the hit's end
+    for hit in hits:
+        while index < len(spans) and spans[index][0] < hit.end:
+            reach = max(reach, spans[index][1])
+            index += 1
+        if reach <= hit.start:
+            kept.append(hit)
+    return kept
 
 
 def _sentence_start(doc: str, start: int) -> bool:
@@ -351,9 +367,9 @@ def _sentence_start(doc: str, start: int) -> bool:
 
 
 def _paragraph_window(doc: str, start: int, end: int, reach: int) -> tuple[int, int]:
-    low = max(doc.rfind("\n", 0, start) + 1, start - reach)
-    newline = doc.find("\n", end)
-    high = min(newline if newline >= 0 else len(doc), end + reach)
+    low = max(doc.rfind("\n", max(0, start - reach), start) + 1, start - reach, 0)
+    newline = doc.find("\n", end, end + reach)
+    high = newline if newline >= 0 else min(len(doc), end + reach)
     return low, high
 
 

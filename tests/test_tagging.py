@@ -198,3 +198,13 @@ def test_precision_and_recall_on_the_labelled_set(matcher):
             wrong.append((article["id"], sorted(found - expected), sorted(expected - found)))
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert precision >= 0.97 and recall >= 0.97, (precision, recall, wrong)
+
+
+def test_many_hits_stay_linear(matcher):
+    """9,000 hits in one paragraph took 3.7 s when every hit scanned every other one."""
+    import time
+
+    start = time.perf_counter()
+    found = matcher.find_mentions("", "Apple. Gemini. OpenAI. Amazon river. " * 3000)
+    assert time.perf_counter() - start < 2.0
+    assert {m.company: m.count for m in found} == {"Apple": 3000, "Google": 3000, "OpenAI": 3000}
