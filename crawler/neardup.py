@@ -3,33 +3,40 @@
 Syndicated news reaches us as the same body with other boilerplate, a preface
 ("This story first appeared on ..."), a dropped last paragraph, other quote
 marks and a few edited words. `content_hash` catches exact copies;
-`signature` catches near copies.
+`signature` and `similarity` catch near copies. Numbers below are measured by
+benchmarks/dedup.py on the 85 real bodies of the extraction benchmark.
 
-Why MinHash and not SimHash: on the extraction benchmark's 85 real bodies
-(see benchmarks/dedup.py) MinHash over word 3-shingles linked every edited
-copy and update with no false link, while a 64-bit SimHash needs a Hamming
-threshold that both misses copies and merges small-vocabulary texts
-(findings.md: 25/30 found, false positives up to 0.97), and has no index
-that finds candidates without a scan. MinHash has one: locality-sensitive
-hashing over bands of its values, stored as integer keys in SQLite.
+MinHash, not SimHash: MinHash over word shingles has an index that finds
+candidates without scanning (LSH bands, stored as integer keys in SQLite) and
+linked every copy with no false link; trafilatura's 64-bit SimHash has no
+index, found 25/30 copies and gave unrelated small-vocabulary texts up to
+0.97 (findings.md).
 
-Choices, measured (numbers from benchmarks/dedup.py):
-- word 3-shingles of the normalised body: unrelated real articles share
-  almost none (mean Jaccard 0.0003, max 0.008 over 3,570 pairs, same-topic
-  stories included), while one edited word costs only three shingles.
+- Word 3-shingles of the normalised body. Unrelated articles share almost
+  none (mean Jaccard 0.0004 over 3,570 pairs); one edited word costs three.
+  4- and 5-shingles separate no better (every measured pair moves together).
 - 128 permutations (datasketch, affine32 scheme): +-0.04 on a Jaccard of 0.5.
 - 42 bands of 3 rows: a pair with Jaccard 0.5 becomes a candidate with
-  probability 0.996, Jaccard 0.35 with 0.86, an unrelated pair (0.001) with
-  4e-8, so lookups touch a handful of rows whatever the archive size.
-- similarity is the larger of Jaccard and containment (the share of the
+  probability 0.996, an unrelated pair (Jaccard 0.001) with 4e-8, so a lookup
+  reads a handful of rows whatever the archive size. 2-row bands would reach
+  lower Jaccards but make ~150 candidates per lookup at a million articles.
+- `similarity` is the larger of Jaccard and containment (the share of the
   smaller text's shingles found in the larger), the latter only while the
   larger text has at most MAX_GROWTH times the shingles: an update that adds
-  paragraphs to a story keeps a containment near 1 although its Jaccard
-  falls, while a long roundup that quotes a brief is not merged with it.
-- texts under MIN_WORDS words get no signature: a few shared sentences
-  (one quote, one boilerplate line) are a large share of a short text, so
-  two briefs on one event could be linked. Exact copies of short texts are
-  still caught by content_hash.
+  paragraphs keeps a containment near 1 although its Jaccard falls, while a
+  long roundup that quotes a brief is not merged with it. Updates that more
+  than double a story are beyond the band index's reach anyway.
+- Numbers: a copy keeps the story's figures, while two stories filled into
+  one template (automated earnings or market reports) share the wording and
+  differ in the figures (136-word template pair: similarity 0.61, higher than
+  the weakest true copy). When both texts carry MIN_NUMBERS distinct numbers
+  and share less than NUMBER_AGREEMENT of them, the similarity is capped at
+  that share.
+- Short texts: under MIN_WORDS (the extraction's own minimum) no signature;
+  when the shorter text has under SHORT_WORDS words, a link needs
+  SHORT_THRESHOLD whatever the configured threshold, because one shared
+  sentence is a large share of a brief. Exact copies of any length are caught
+  by content_hash.
 """
 
 from __future__ import annotations
@@ -51,25 +58,34 @@ SHINGLE_WORDS = 3
 NUM_PERM = 128
 BANDS = 42
 ROWS = 3
-MIN_WORDS = 80
+MIN_WORDS = 50
+SHORT_WORDS = 80
+SHORT_THRESHOLD = 0.8
 MAX_GROWTH = 2.0
+MIN_NUMBERS = 3
+NUMBER_AGREEMENT = 0.3
+MAX_NUMBERS = 64
 SEED = 1
 SCHEME = "affine32"
 
-# BLOB layout: format version, shingle count, NUM_PERM little-endian uint32.
+# BLOB: format version, shingle count, word count, number count, then NUM_PERM
+# MinHash values and the number hashes, all little-endian uint32.
 _FORMAT_VERSION = 1
-_HEADER = struct.Struct("<BI")
+_HEADER = struct.Struct("<BIIB")
 
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u2018\u02bc\u0060\u00b4](?=\w)")
 _NON_WORD = re.compile(r"[^\w\s]|_")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True, eq=False)
 class Signature:
-    """A body's MinHash values and how many distinct shingles it had."""
+    """What near-duplicate detection keeps of a body (see `serialise`)."""
 
-    hashvalues: np.ndarray
-    shingles: int
+    hashvalues: np.ndarray  # NUM_PERM MinHash values of the shingles, uint32
+    shingles: int           # distinct shingles, for containment
+    words: int              # for the short-text rule
+    numbers: np.ndarray     # sorted hashes of the distinct numbers (at most MAX_NUMBERS)
 
 
 def _keep_marks(match: re.Match) -> str:
@@ -103,6 +119,22 @@ def _shingles_of(words: list[str], size: int) -> set[bytes]:
             for i in range(max(len(words) - size + 1, 0))}
 
 
+def _hash32(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "little")
+
+
+def number_hashes(text: str) -> np.ndarray:
+    """Hashes of the distinct numbers of two or more digits, the MAX_NUMBERS smallest.
+
+    Separators are dropped (1,200 = 1.200 = 1200), so a copy's number style
+    does not matter. Keeping the smallest hashes (a bottom-k sketch) keeps the
+    same sample of two long lists of figures.
+    """
+    found = {re.sub(r"[.,]", "", m) for m in _NUMBER.findall(unicodedata.normalize("NFKC", text))}
+    hashes = sorted(_hash32(n.encode()) for n in found if len(n) >= 2)
+    return np.array(hashes[:MAX_NUMBERS], dtype="<u4")
+
+
 @functools.lru_cache(maxsize=4)
 def _template(num_perm: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
@@ -124,20 +156,22 @@ def signature(text: str) -> Signature | None:
         logger.debug("no signature: %d words (< %d)", len(words), MIN_WORDS)
         return None
     items = _shingles_of(words, SHINGLE_WORDS)
-    return Signature(minhash(items), len(items))
+    return Signature(minhash(items), len(items), len(words), number_hashes(text))
 
 
 def band_keys(sig: Signature, bands: int = BANDS, rows: int = ROWS) -> list[int]:
     """One signed 64-bit key per LSH band (fits SQLite INTEGER).
 
-    The band number is hashed in, so equal values in different bands never
+    The band number salts the hash, so equal values in different bands never
     share a key.
     """
+    raw = sig.hashvalues.astype("<u4").tobytes()
+    width = 4 * rows
     keys = []
     for band in range(bands):
-        values = sig.hashvalues[band * rows:(band + 1) * rows].astype("<u4").tobytes()
-        digest = hashlib.blake2b(bytes([band]) + values, digest_size=8).digest()
-        keys.append(struct.unpack("<q", digest)[0])
+        digest = hashlib.blake2b(raw[band * width:(band + 1) * width], digest_size=8,
+                                 salt=band.to_bytes(2, "little")).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
 
 
@@ -156,26 +190,46 @@ def containment(a: Signature, b: Signature) -> float:
     return min(1.0, common / max(min(a.shingles, b.shingles), 1))
 
 
+def number_agreement(a: Signature, b: Signature) -> float | None:
+    """Share of the smaller list of numbers found in the other; None with too few numbers."""
+    if min(len(a.numbers), len(b.numbers)) < MIN_NUMBERS:
+        return None
+    common = len(np.intersect1d(a.numbers, b.numbers, assume_unique=True))
+    return common / min(len(a.numbers), len(b.numbers))
+
+
 def similarity(a: Signature, b: Signature) -> float:
-    """How much of one story the other is, between 0 and 1 (see module doc)."""
-    j = jaccard(a, b)
+    """How much of one story the other is, between 0 and 1 (see the module doc)."""
+    score = jaccard(a, b)
     small, large = sorted((a.shingles, b.shingles))
-    if large > MAX_GROWTH * max(small, 1):
-        return j
-    return max(j, containment(a, b))
+    if large <= MAX_GROWTH * max(small, 1):
+        score = max(score, containment(a, b))
+    agreement = number_agreement(a, b)
+    if agreement is not None and agreement < NUMBER_AGREEMENT:
+        score = min(score, agreement)
+    return score
+
+
+def link_threshold(a: Signature, b: Signature, threshold: float) -> float:
+    """The similarity a link between `a` and `b` needs: stricter when one is short."""
+    if min(a.words, b.words) < SHORT_WORDS:
+        return max(threshold, SHORT_THRESHOLD)
+    return threshold
 
 
 def serialise(sig: Signature) -> bytes:
-    """The signature as a BLOB: 5-byte header then NUM_PERM uint32 values."""
-    return _HEADER.pack(_FORMAT_VERSION, sig.shingles) + sig.hashvalues.astype("<u4").tobytes()
+    """The signature as a BLOB (about 0.5 KB; layout above _HEADER)."""
+    header = _HEADER.pack(_FORMAT_VERSION, sig.shingles, sig.words, len(sig.numbers))
+    return header + sig.hashvalues.astype("<u4").tobytes() + sig.numbers.astype("<u4").tobytes()
 
 
 def deserialise(blob: bytes) -> Signature:
-    """Inverse of `serialise`; raises ValueError on an unknown format."""
-    version, count = _HEADER.unpack_from(blob)
+    """Inverse of `serialise`; raises ValueError on an unknown or damaged BLOB."""
+    version, shingle_count, words, count = _HEADER.unpack_from(blob)
     if version != _FORMAT_VERSION:
         raise ValueError(f"unknown signature format {version}")
-    values = np.frombuffer(blob, dtype="<u4", offset=_HEADER.size)
-    if len(values) != NUM_PERM:
-        raise ValueError(f"signature has {len(values)} values, expected {NUM_PERM}")
-    return Signature(values, count)
+    if len(blob) != _HEADER.size + 4 * (NUM_PERM + count):
+        raise ValueError(f"signature BLOB of {len(blob)} bytes does not match its header")
+    values = np.frombuffer(blob, dtype="<u4", count=NUM_PERM, offset=_HEADER.size)
+    numbers = np.frombuffer(blob, dtype="<u4", offset=_HEADER.size + 4 * NUM_PERM)
+    return Signature(values, shingle_count, words, numbers)

@@ -20,8 +20,8 @@ import logging
 
 import sqlite_utils
 
-from crawler.neardup import (Signature, band_keys, deserialise, serialise, signature,
-                             similarity)
+from crawler.neardup import (Signature, band_keys, deserialise, link_threshold, serialise,
+                             signature, similarity)
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +68,23 @@ def candidates(db: sqlite_utils.Database, sig: Signature,
 
 def scored_candidates(db: sqlite_utils.Database, sig: Signature,
                       threshold: float) -> list[tuple[int, float]]:
-    """Candidates at or above `threshold`, best first (ties: earliest id)."""
+    """Candidates similar enough to link, best first (ties: earliest id).
+
+    "Enough" is `threshold`, or neardup's stricter bar when a text is short.
+    """
     ids = candidates(db, sig)
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))
-    rows = db.conn.execute(f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})",
-                      ids).fetchall()
-    scored = [(article_id, similarity(sig, deserialise(blob))) for article_id, blob in rows]
-    return sorted(((a, s) for a, s in scored if s >= threshold), key=lambda p: (-p[1], p[0]))
+    rows = db.conn.execute(
+        f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})", ids)
+    scored = []
+    for article_id, blob in rows:
+        other = deserialise(blob)
+        score = similarity(sig, other)
+        if score >= link_threshold(sig, other, threshold):
+            scored.append((article_id, score))
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
 
 def root_of(db: sqlite_utils.Database, article_id: int) -> int:

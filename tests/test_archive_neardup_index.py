@@ -1,0 +1,154 @@
+"""The near-duplicate index in a real archive (crawler/archive/neardup_index.py, schema v2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import trafilatura
+
+from crawler import neardup
+from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
+from crawler.archive.neardup_index import (add_signature, backfill_signatures, candidates,
+                                           find_original, remove_signature)
+from crawler.archive.schema import MIGRATIONS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+THRESHOLD = 0.5
+
+
+def extracted(name: str) -> str:
+    return trafilatura.extract((FIXTURES / name).read_text(encoding="utf-8"), include_comments=False)
+
+
+@pytest.fixture(scope="module")
+def story() -> str:
+    return extracted("frontiernews-xai-distillation.html")
+
+
+@pytest.fixture(scope="module")
+def other_story() -> str:
+    return extracted("frontiernews-anthropic-cloud-deal.html")
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_archive(tmp_path / "a.db")
+    yield database
+    database.close()
+
+
+def store(db, body: str, *, source: str = "frontiernews", duplicate_of: int | None = None,
+          signed: bool = True) -> int:
+    article_id = db["articles"].insert({
+        "url": f"https://{source}.example/{db['articles'].count}", "source": source,
+        "body": body, "duplicate_of": duplicate_of, "fetched_at": "2026-05-01T09:00:00Z",
+    }).last_pk
+    if signed:
+        with db.conn:
+            add_signature(db, article_id, neardup.signature(body))
+    return article_id
+
+
+def test_copy_finds_its_original(db, story, other_story):
+    original = store(db, story)
+    store(db, other_story)
+    copy = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
+    found = find_original(db, neardup.signature(copy), THRESHOLD)
+    assert found is not None
+    assert found[0] == original and found[1] >= 0.9
+
+
+def test_the_seed_articles_aiwire_copy_links_in_the_archive(db, story):
+    original = store(db, story)
+    copy = neardup.signature(extracted("aiwire-xai-distillation-syndicated.html"))
+    assert find_original(db, copy, THRESHOLD)[0] == original
+
+
+def test_a_different_story_finds_nothing(db, story, other_story):
+    store(db, story)
+    assert find_original(db, neardup.signature(other_story), THRESHOLD) is None
+
+
+def test_match_on_a_copy_is_followed_to_the_root(db, story):
+    root = store(db, story, signed=False)  # e.g. archived before schema v2
+    copy_id = store(db, story + "\nUpdate: more details.", duplicate_of=root)
+    found = find_original(db, neardup.signature(story + "\nUpdated again."), THRESHOLD)
+    assert found is not None and found[0] == root != copy_id
+
+
+def test_excluded_article_and_its_copies_never_match(db, story):
+    own = store(db, story)
+    store(db, story + "\nUpdate.", duplicate_of=own)
+    assert find_original(db, neardup.signature(story), THRESHOLD, exclude_id=own) is None
+
+
+def test_add_signature_does_not_commit(db, story):
+    article_id = store(db, story, signed=False)
+    db.conn.execute("BEGIN")
+    add_signature(db, article_id, neardup.signature(story))
+    assert db.conn.in_transaction
+    db.conn.rollback()
+    assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM lsh_bands").fetchone()[0] == 0
+
+
+def test_replacing_and_removing_a_signature_leave_no_stale_bands(db, story, other_story):
+    article_id = store(db, story)
+    with db.conn:
+        add_signature(db, article_id, neardup.signature(other_story))
+    keys = {row[0] for row in db.execute("SELECT band_key FROM lsh_bands WHERE article_id = ?",
+                                         [article_id])}
+    assert keys == set(neardup.band_keys(neardup.signature(other_story)))
+    assert find_original(db, neardup.signature(story), THRESHOLD) is None
+    with db.conn:
+        remove_signature(db, article_id)
+    assert db.execute("SELECT COUNT(*) FROM lsh_bands").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 0
+
+
+def test_lookup_searches_the_band_index_instead_of_scanning(db, story):
+    keys = neardup.band_keys(neardup.signature(story))
+    plan = " ".join(row[3] for row in db.execute(
+        "EXPLAIN QUERY PLAN SELECT article_id FROM lsh_bands WHERE band_key IN"
+        f" ({', '.join('?' * len(keys))}) GROUP BY article_id", keys))
+    assert "SEARCH lsh_bands USING PRIMARY KEY (band_key=?)" in plan
+    assert "SCAN lsh_bands" not in plan
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_candidates_are_capped_and_closest_first(db, story, copies):
+    ids = [store(db, story) for _ in range(copies)]
+    assert candidates(db, neardup.signature(story), limit=2) == ids[:2]
+
+
+def test_backfill_signs_old_articles_so_they_can_be_found(db, story, other_story):
+    original = store(db, story, signed=False)
+    store(db, other_story, signed=False)
+    store(db, "Too short to sign.", signed=False)
+    with db.conn:
+        assert backfill_signatures(db, batch_size=1) == 2
+        assert backfill_signatures(db) == 0
+    assert find_original(db, neardup.signature(story), THRESHOLD)[0] == original
+
+
+def test_a_v1_archive_is_migrated_keeping_its_rows(tmp_path):
+    path = tmp_path / "v1.db"
+    old = sqlite_utils.Database(path)
+    MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version = 1")
+    old["articles"].insert({"url": "https://h.example/a", "source": "h", "title": "Kept",
+                            "body": "kept body", "fetched_at": "2026-01-01T00:00:00Z"})
+    old.conn.commit()
+    old.close()
+    db = open_archive(path)
+    assert schema_version(db) == SCHEMA_VERSION >= 2
+    row = db["articles"].get(1)
+    assert row["title"] == "Kept" and row["similarity"] is None
+    assert db["articles"].columns_dict["similarity"] is float
+    assert {"signatures", "lsh_bands"} <= set(db.table_names())
+    assert list(db.query("SELECT story_id, title, copies, outlets FROM stories")) == [
+        {"story_id": 1, "title": "Kept", "copies": 1, "outlets": "h"}]
+    db.close()
+    assert schema_version(open_archive(path)) == SCHEMA_VERSION  # reopening is a no-op
