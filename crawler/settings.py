@@ -33,6 +33,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "crawler.runlog.RunRecorder": 500,
+    "crawler.alerts.extension.AlertsExtension": 510,
 }
 
 ITEM_PIPELINES = {

@@ -1,0 +1,22 @@
+"""Keyword alerts: rules from the config, matched on new articles, delivered through apprise.
+
+The flow, one module per step:
+
+    rules.py      [[alerts]] tables -> AlertRule, notify URLs -> Channel (${VAR} from the env)
+    matching.py   new articles above each rule's mark -> one hit per story (SQL, FTS5)
+    outbox.py     hits -> `alerts` rows (pending/sent/failed), claims, retries with backoff
+    digest.py     when a row is due; rows -> messages (one per alert, or one per digest)
+    details.py    what a message shows about an article (outlets, companies, snippet)
+    messages.py   subject, plain text and escaped HTML
+    delivery.py   one message to one URL through apprise, failures as values
+    sender.py     send what is due; run_alerts = match + send
+    sample.py     `alerts test`: a sample message to a rule's channels
+    status.py     `alerts list`: rule state and alerts needing attention
+    extension.py  the Scrapy extension running the step at the end of each crawl
+"""
+
+from crawler.alerts.rules import AlertConfigError, AlertRule, find_rule, rules_from_config
+from crawler.alerts.sender import SendReport, run_alerts, send_due
+
+__all__ = ["AlertConfigError", "AlertRule", "SendReport", "find_rule", "rules_from_config",
+           "run_alerts", "send_due"]

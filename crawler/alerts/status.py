@@ -1,0 +1,41 @@
+"""What `newsmon alerts list` reports: each rule's state and the alerts needing attention."""
+
+from __future__ import annotations
+
+from crawler.alerts.outbox import FAILED, PENDING, SENT
+
+
+def rule_status(db, rules) -> list[dict]:
+    """One row per configured rule: channels, last firing, outbox counts."""
+    counts: dict[tuple[str, str], int] = {}
+    for rule, status, count in db.conn.execute(
+            "SELECT rule, status, COUNT(*) FROM alerts GROUP BY rule, status"):
+        counts[(rule, status)] = count
+    last_sent = dict(db.conn.execute(
+        "SELECT rule, MAX(sent) FROM alerts WHERE status = ? GROUP BY rule", [SENT]))
+    marks = dict(db.conn.execute("SELECT rule, last_article_id FROM alert_state"))
+    return [{
+        "rule": rule.name,
+        "match": rule.match or "",
+        "companies": ", ".join(rule.companies),
+        "sources": ", ".join(rule.sources),
+        "digest": rule.digest,
+        "channels": [channel.label for channel in rule.channels],
+        "last_fired": last_sent.get(rule.name) or "never",
+        "sent": counts.get((rule.name, SENT), 0),
+        "pending": counts.get((rule.name, PENDING), 0),
+        "failed": counts.get((rule.name, FAILED), 0),
+        "matched_up_to": marks.get(rule.name),
+    } for rule in rules]
+
+
+def problem_alerts(db, limit: int = 50) -> list[dict]:
+    """Failed alerts, and pending ones that already failed at least once (newest first)."""
+    cursor = db.conn.execute(
+        "SELECT al.id, al.rule, al.status, al.attempts, al.channel, al.next_attempt,"
+        " al.last_error, al.article_id, a.title FROM alerts al"
+        " LEFT JOIN articles a ON a.id = al.article_id"
+        " WHERE al.status = ? OR (al.status = ? AND al.attempts > 0)"
+        " ORDER BY al.id DESC LIMIT ?", [FAILED, PENDING, limit])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
