@@ -37,7 +37,8 @@ def quality(matcher: CompanyMatcher) -> dict:
         expected = set(article["companies"])
         tp, fp, fn = tp + len(found & expected), fp + len(found - expected), fn + len(expected - found)
         if found != expected:
-            wrong.append(f"{article['id']}: extra {sorted(found - expected)}, missing {sorted(expected - found)}")
+            extra, missing = sorted(found - expected), sorted(expected - found)
+            wrong.append(f"{article['id']}: extra {extra}, missing {missing}")
     return {"precision": tp / (tp + fp), "recall": tp / (tp + fn), "tp": tp, "fp": fp, "fn": fn,
             "wrong": wrong}
 
@@ -91,7 +92,8 @@ def main() -> int:
     ratio = statistics.mean(tag) / statistics.mean(extract)
     print(f"{timing['pages']} pages, body {statistics.mean(timing['chars']):.0f} chars mean, "
           f"{max(timing['chars'])} max")
-    print(f"extraction: mean {ms(extract, statistics.mean):.2f} ms, median {ms(extract, statistics.median):.2f} ms")
+    print(f"extraction: mean {ms(extract, statistics.mean):.2f} ms, "
+          f"median {ms(extract, statistics.median):.2f} ms")
     print(f"tagging:    mean {ms(tag, statistics.mean):.3f} ms, median {ms(tag, statistics.median):.3f} ms, "
           f"max {ms(tag, max):.3f} ms")
     print(f"tagging / extraction: {ratio:.2%} of extraction time per article (target < 5%)")

@@ -249,7 +249,8 @@ class CompanyMatcher:
         """Set each hit's verdict: local rules first, then context, then the article."""
         title_case = _is_title_case(doc[:title_len])
         for hit in hits:
-            hit.verdict = self._local_verdict(doc, title_len, title_case, hit, (hit.company, hit.alias) in twins)
+            twin = (hit.company, hit.alias) in twins
+            hit.verdict = self._local_verdict(doc, title_len, title_case, hit, twin)
         accepted = [(hit.start, hit.company) for hit in hits if hit.verdict == YES]
         for hit in hits:
             if hit.verdict == CONTEXT:

@@ -39,7 +39,8 @@ def test_article_without_companies_gets_an_empty_list_and_is_counted():
 
 def test_missing_title_or_body_is_not_an_error():
     pipeline, _ = build()
-    assert [m["company"] for m in pipeline.process_item({"body": "Nvidia shares rose."})["mentions"]] == ["Nvidia"]
+    item = pipeline.process_item({"body": "Nvidia shares rose."})
+    assert [m["company"] for m in item["mentions"]] == ["Nvidia"]
     assert pipeline.process_item({"title": None, "body": None})["mentions"] == []
 
 
