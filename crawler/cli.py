@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from crawler.commands.alerts import alerts
 from crawler.commands.crawl import crawl
 from crawler.commands.info import sources, stats
 from crawler.commands.schedule import schedule
@@ -23,7 +24,7 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats, schedule):
+for command in (crawl, search, sources, stats, schedule, alerts):
     main.add_command(command)
 
 
