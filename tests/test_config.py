@@ -177,3 +177,9 @@ def test_cli_env_config_writes_the_archive_next_to_the_config(run_newsmon, fixtu
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "conf" / "data" / "archive.db").exists() and databases(cwd) == []
     assert fixture_web.aiwire.requests, "the source from the env's config was not crawled"
+
+
+def test_cli_unknown_source_exits_2_before_crawling(run_newsmon, fixture_web, write_config, tmp_path):
+    proc = run_newsmon("crawl", "--config", write_config(tmp_path), "--source", "nosuch")
+    assert proc.returncode == 2 and "nosuch" in proc.stderr
+    assert fixture_web.requests() == [] and databases(tmp_path) == []
