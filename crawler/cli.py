@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from crawler.commands.alerts import alerts
+from crawler.commands.companies import companies, retag
 from crawler.commands.crawl import crawl
 from crawler.commands.info import sources, stats
 from crawler.commands.schedule import schedule
@@ -24,7 +25,7 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats, schedule, alerts):
+for command in (crawl, search, sources, stats, companies, retag, alerts, schedule):
     main.add_command(command)
 
 

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from crawler.archive.fetchstate import record_outcome
+from crawler.archive.mentions import save_mentions
 
 from crawler.archive.neardup_index import add_signature, find_original
 
@@ -65,7 +66,6 @@ def _save_one(db, article: dict, threshold: float | None) -> Saved:
     row = {**article, "duplicate_of": original, "similarity": similarity}
     article_id = db.conn.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]).lastrowid
     if article.get("mentions"):
-        from crawler.archive.mentions import save_mentions  # TEMP until tagging lands
         save_mentions(db, article_id, article["mentions"])
     if article.get("signature") is not None:
         add_signature(db, article_id, article["signature"])
