@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from crawler.archive.fetchstate import record_outcome
 from crawler.archive.mentions import save_mentions
-
 from crawler.archive.neardup_index import add_signature, find_original
 
 logger = logging.getLogger(__name__)
