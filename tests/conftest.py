@@ -1,4 +1,4 @@
-"""Shared test fixtures: the local fixture web, configs for it, and the CLI as a child process.
+"""Shared test fixtures: the local fixture web, configs for it, the CLI as a child process, and alert sinks.
 
 The crawl runs in a child process (`python -m crawler.cli`, the same entry point as the
 `newsmon` console script) because that is how users and the scheduler run it, and because
@@ -7,9 +7,17 @@ Scrapy's reactor cannot be restarted inside one test process.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -63,3 +71,150 @@ def write_config(fixture_web):
         return write_config_file(fixture_web, tmp_path, **overrides)
 
     return write
+
+
+# -- alert sinks: a webhook receiver and an SMTP server on loopback ------------------------
+# Real servers, so alert tests exercise apprise's HTTP and SMTP code over real sockets.
+
+
+def unused_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on (right now): connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.receiver._record(self.path, body)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args):
+        """Silent."""
+
+
+class WebhookReceiver:
+    """Records every POST; `url(path)` is the apprise json:// URL that posts here."""
+
+    def __init__(self, port: int = 0):
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _WebhookHandler)
+        self._server.daemon_threads = True
+        self._server.receiver = self
+        self.port = self._server.server_address[1]
+        self._posts: list[tuple[str, dict]] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def _record(self, path: str, body: bytes) -> None:
+        with self._lock:
+            self._posts.append((path, json.loads(body)))
+
+    def url(self, path: str = "/hook") -> str:
+        return f"json://127.0.0.1:{self.port}{path}"
+
+    def posts(self, path: str | None = None) -> list[dict]:
+        """JSON bodies received ({version, title, message, attachments, type}), oldest first."""
+        with self._lock:
+            return [body for p, body in self._posts if path is None or p == path]
+
+    def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[dict]:
+        _wait(lambda: len(self.posts(path)) >= count, timeout)
+        return self.posts(path)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SmtpServer:
+    """An aiosmtpd server without TLS or AUTH; `messages` are parsed email.message objects."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self._messages: list[email.message.EmailMessage] = []
+        self._lock = threading.Lock()
+        self.port = unused_port()  # aiosmtpd's Controller cannot take port 0
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self._messages.append(message)
+        return "250 OK"
+
+    def url(self, to: str = "alerts@example.org", sender: str = "newsmon@example.org") -> str:
+        return f"mailto://127.0.0.1:{self.port}?from={sender}&to={to}"
+
+    @property
+    def messages(self) -> list:
+        with self._lock:
+            return list(self._messages)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list:
+        _wait(lambda: len(self.messages) >= count, timeout)
+        return self.messages
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+class AlertSinks:
+    """Starts webhook receivers and SMTP servers on demand; stops them all at the end."""
+
+    def __init__(self):
+        self._running = []
+
+    def webhook(self, port: int = 0) -> WebhookReceiver:
+        self._running.append(WebhookReceiver(port))
+        return self._running[-1]
+
+    def smtp(self) -> SmtpServer:
+        self._running.append(SmtpServer())
+        return self._running[-1]
+
+    def stop(self) -> None:
+        for sink in reversed(self._running):
+            sink.stop()
+
+
+@contextmanager
+def serve_alert_sinks():
+    sinks = AlertSinks()
+    try:
+        yield sinks
+    finally:
+        sinks.stop()
+
+
+@pytest.fixture
+def alert_sinks() -> AlertSinks:
+    """Factory for more receivers in one test (e.g. one started late on a refused port)."""
+    with serve_alert_sinks() as sinks:
+        yield sinks
+
+
+@pytest.fixture
+def webhook_receiver(alert_sinks) -> WebhookReceiver:
+    """A running webhook receiver on 127.0.0.1 recording the JSON apprise posts."""
+    return alert_sinks.webhook()
+
+
+@pytest.fixture
+def smtp_server(alert_sinks) -> SmtpServer:
+    """A running aiosmtpd server on 127.0.0.1 (no TLS, no AUTH) keeping parsed messages."""
+    return alert_sinks.smtp()
