@@ -218,3 +218,50 @@ def webhook_receiver(alert_sinks) -> WebhookReceiver:
 def smtp_server(alert_sinks) -> SmtpServer:
     """A running aiosmtpd server on 127.0.0.1 (no TLS, no AUTH) keeping parsed messages."""
     return alert_sinks.smtp()
+
+
+class ArchiveWriter:
+    """A fresh archive plus `add(...)`: articles stored the way the crawl stores them.
+
+    `add` goes through save_articles with the body's exact hash and MinHash
+    signature, so copies and updates get `duplicate_of` exactly as in a crawl.
+    """
+
+    def __init__(self, path: Path):
+        from crawler.archive import open_archive
+
+        self.path = path
+        self.db = open_archive(path)
+        self._count = 0
+
+    def add(self, title: str, body: str, *, source: str = "frontiernews", url: str | None = None,
+            published: str = "2026-05-01T09:00:00Z", fetched_at: str | None = None,
+            mentions: tuple[str, ...] = ()) -> int:
+        """Store one article; `mentions` are company names found in the body. Returns its id."""
+        from crawler.archive.articles import save_articles
+        from crawler.neardup import content_hash, signature
+
+        self._count += 1
+        article = {
+            "url": url or f"https://{source}.example/story-{self._count}", "source": source,
+            "title": title, "body": body, "published": published, "sitename": source,
+            "fetched_at": fetched_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "word_count": len(body.split()), "content_hash": content_hash(body),
+            "signature": signature(body), "mentions": [_mention(body, name) for name in mentions],
+        }
+        return save_articles(self.db, [article], near_threshold=0.5)[0].article_id
+
+
+def _mention(body: str, company: str) -> dict:
+    offset = max(body.find(company), 0)
+    return {"company": company, "count": max(body.count(company), 1), "in_title": False,
+            "first_offset": offset, "matched": company,
+            "snippet": body[max(offset - 60, 0):offset + 80]}
+
+
+@pytest.fixture
+def alert_archive(tmp_path) -> ArchiveWriter:
+    """An empty archive at tmp_path/archive.db (schema up to date), with `add(...)`."""
+    writer = ArchiveWriter(tmp_path / "archive.db")
+    yield writer
+    writer.db.close()
