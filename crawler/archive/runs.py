@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 
 def record_run(db, run: dict) -> int:
@@ -33,14 +34,83 @@ def recent_outcomes(db, source: str, limit: int = 10) -> list[dict]:
         [source, limit]))
 
 
+# -- health ------------------------------------------------------------------------
+# A source is "failing" when its last FAILING_AFTER runs all failed (or crashed), and
+# "stale" when it has been crawled without yielding anything new for much longer than
+# usual: longer than the largest of STALE_FACTOR x its usual gap between productive
+# runs (median of the recent ones), STALE_RUNS x its schedule's cadence, and a floor
+# that absorbs nights and weekends. The quiet span is measured up to its latest run,
+# not to now, so a daemon that was down does not make every source look stale.
 FAILING_AFTER = 3
+FAILED_OUTCOMES = ("failed", "crashed")
+STALE_FACTOR = 4
+STALE_RUNS = 10
+STALE_FLOOR_SECONDS = 2 * 86400
+USUAL_GAP_SAMPLE = 20
 
 
-def source_health(db, source: str, failing_after: int = FAILING_AFTER) -> str:
-    """'never run', 'failing' (the last N runs failed), or 'ok'."""
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _span(seconds: float) -> str:
+    """12s, 40m, 5h, 3d: enough precision for a health message."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def usual_gap(productive: list[datetime]) -> float | None:
+    """Median seconds between productive runs (newest first); None with fewer than 3."""
+    if len(productive) < 3:
+        return None
+    gaps = sorted((a - b).total_seconds() for a, b in zip(productive, productive[1:]))
+    return gaps[len(gaps) // 2]
+
+
+def stale_limit(gap: float | None, cadence_seconds: float | None,
+                floor: float = STALE_FLOOR_SECONDS) -> float:
+    return max(floor, STALE_FACTOR * (gap or 0), STALE_RUNS * (cadence_seconds or 0))
+
+
+def staleness(db, source: str, cadence_seconds: float | None = None,
+              floor: float = STALE_FLOOR_SECONDS) -> str | None:
+    """Why the source looks stale, or None when it yielded something recently enough."""
+    first, latest = db.execute(
+        "SELECT MIN(started), MAX(started) FROM runs WHERE source = ?", [source]).fetchone()
+    if latest is None:
+        return None
+    productive = [_utc(row[0]) for row in db.execute(
+        "SELECT started FROM runs WHERE source = ? AND new_articles > 0 ORDER BY id DESC LIMIT ?",
+        [source, USUAL_GAP_SAMPLE])]
+    since = productive[0] if productive else _utc(first)
+    quiet = (_utc(latest) - since).total_seconds()
+    gap = usual_gap(productive)
+    limit = stale_limit(gap, cadence_seconds, floor)
+    if quiet <= limit:
+        return None
+    usual = f"usually every {_span(gap)}" if gap else "too few productive runs to know its pace"
+    what = "nothing new" if productive else "never anything new"
+    return f"{what} for {_span(quiet)} ({usual}; limit {_span(limit)})"
+
+
+def health_report(db, source: str, cadence_seconds: float | None = None, *,
+                  failing_after: int = FAILING_AFTER,
+                  stale_floor: float = STALE_FLOOR_SECONDS) -> dict:
+    """{"status": "never run" | "failing" | "stale" | "ok", "reason": str}."""
     outcomes = [row["outcome"] for row in recent_outcomes(db, source, failing_after)]
     if not outcomes:
-        return "never run"
-    if len(outcomes) >= failing_after and all(o == "failed" for o in outcomes):
-        return "failing"
-    return "ok"
+        return {"status": "never run", "reason": ""}
+    if len(outcomes) >= failing_after and all(o in FAILED_OUTCOMES for o in outcomes):
+        return {"status": "failing", "reason": f"the last {len(outcomes)} runs failed"}
+    reason = staleness(db, source, cadence_seconds, stale_floor)
+    if reason:
+        return {"status": "stale", "reason": reason}
+    return {"status": "ok", "reason": ""}
+
+
+def source_health(db, source: str, failing_after: int = FAILING_AFTER,
+                  cadence_seconds: float | None = None) -> str:
+    """'never run', 'failing', 'stale' or 'ok' (see health_report for the rules)."""
+    return health_report(db, source, cadence_seconds, failing_after=failing_after)["status"]

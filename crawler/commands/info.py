@@ -6,16 +6,19 @@ from datetime import datetime, timezone
 
 import click
 
-from crawler.archive.runs import last_runs, source_health
+from crawler.archive.runs import health_report, last_runs
 from crawler.archive.totals import archive_totals, articles_per_source
 from crawler.commands.common import (
     config_option, echo_json, echo_table, json_option, load_config_or_exit, open_archive_or_exit)
-from crawler.schedule import parse_schedule
+from crawler.timetable import cadence_seconds, next_fire_time, parse_utc
 
 
-def next_run(schedule: str, now: datetime) -> str:
-    fire = parse_schedule(schedule).get_next_fire_time(None, now)
-    return fire.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if fire else "-"
+def next_run(schedule: str, last_started: str | None, now: datetime) -> str:
+    """When the daemon runs the source next ("due" when it would run at once)."""
+    fire = next_fire_time(schedule, parse_utc(last_started), now)
+    if fire <= now:
+        return "due"
+    return fire.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @click.command()
@@ -23,6 +26,11 @@ def next_run(schedule: str, now: datetime) -> str:
 @json_option
 def sources(config_path, as_json):
     """List configured sources with their last run, health and next scheduled run.
+
+    next_run is when `newsmon schedule` runs the source next ("due": at once,
+    because it never ran or missed a run). health is "never run", "failing"
+    (the last 3 runs failed or crashed), "stale" (crawled but nothing new for
+    much longer than usual; see why) or "ok".
 
     Example: newsmon sources --config newsmon.toml
     """
@@ -33,15 +41,17 @@ def sources(config_path, as_json):
     rows = []
     for source in config.sources:
         run = last.get(source.name, {})
+        health = health_report(db, source.name, cadence_seconds(source.schedule, now))
         rows.append({
             "source": source.name,
             "listings": len(source.feeds) + len(source.sitemaps) + len(source.pages),
             "schedule": source.schedule,
-            "next_run": next_run(source.schedule, now),
+            "next_run": next_run(source.schedule, run.get("started"), now),
             "last_run": run.get("started", "-"),
             "last_outcome": run.get("outcome", "-"),
             "last_new": run.get("new_articles", "-"),
-            "health": source_health(db, source.name),
+            "health": health["status"],
+            "why": health["reason"] or "-",
         })
     echo_json(rows) if as_json else echo_table(rows)
 
