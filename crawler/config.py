@@ -248,6 +248,8 @@ def _check_alerts(file, alerts, sources=None):
         seen.add(rule["name"])
         if not rule.get("match") and not rule.get("companies"):
             raise ConfigError(file, f"alerts[{index}]", "needs match, companies or both")
+        if not rule["notify"]:
+            raise ConfigError(file, f"alerts[{index}].notify", "needs at least one apprise URL")
         for name in rule.get("sources", ()):
             if sources is not None and name not in known:
                 raise ConfigError(file, f"alerts[{index}].sources", f"{name!r} is not a configured "
