@@ -36,7 +36,7 @@ def classify(exception: BaseException) -> tuple[str, str]:
         return "dropped", "too_large"
     if isinstance(exception, IgnoreRequest):
         message = str(exception)
-        if "max redirections" in message:
+        if "max redirections" in message or "redirect loop" in message:
             return "errors", "redirect_loop"
         if "DOWNLOAD_MAXSIZE" in message or "max size" in message:
             return "dropped", "too_large"

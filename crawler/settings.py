@@ -28,7 +28,9 @@ LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 560,
+    # Above RedirectMiddleware (600), so it sees a redirect before it is followed.
+    "crawler.middlewares.redirectloop.RedirectLoopMiddleware": 650,
 }
 
 EXTENSIONS = {

@@ -86,3 +86,15 @@ def test_feed_metadata_fills_gaps_and_refines_a_bare_date():
     assert merged["description"] == "summary"
     other_day = fill_from_hints(page, {"published": "2026-05-02T09:00:00Z"})
     assert other_day["published"] == "2026-05-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("content_type, body, text", [
+    ("text/html", "<p>naïve crème brûlée</p>".encode("latin-1"), "naïve crème brûlée"),
+    ("text/html", "<p>naïve – “quoted”</p>".encode("utf-8"), "naïve – “quoted”"),
+    ("text/html; charset=iso-8859-2", "<p>Łódź</p>".encode("iso-8859-2"), "Łódź"),
+    ("text/html", b'<meta charset="koi8-r"><p>' + "привет".encode("koi8-r") + b"</p>", "привет"),
+])
+def test_html_decoding_order(content_type, body, text):
+    from crawler.encoding import decode_html
+
+    assert text in decode_html(content_type, body)[1]

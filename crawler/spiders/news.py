@@ -19,6 +19,7 @@ from crawler.archive.fetchstate import is_seen, utc_now
 from crawler.config import load_config
 from crawler.crawlsettings import settings_from_config
 from crawler.discovery import Link, ListingError, follows, parse_feed, parse_sitemap
+from crawler.encoding import decode_html
 from crawler.failures import classify
 from crawler.items import ArticleItem
 from crawler.stats import source_key
@@ -108,7 +109,7 @@ class NewsSpider(scrapy.Spider):
         for link in links:
             if kind == "index":
                 yield self._listing_request(link.url, source, "sitemap", self.parse_sitemap)
-            elif not source.follow or follows(link.url, source.follow):
+            else:
                 yield from self._article_request(link, source)
 
     def parse_section(self, response, source):
@@ -134,13 +135,14 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response):
         meta = response.meta
         fetched = [clean_url(u) for u in (*meta.get("redirect_urls", ()), response.url)]
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         is_html = isinstance(response, HtmlResponse)
         yield ArticleItem(
             source=meta["newsmon_source"],
             url=clean_url(response.url),
             fetched_urls=fetched,
-            html=response.text if is_html else None,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            html=decode_html(content_type, response.body)[1] if is_html else None,
+            content_type=content_type,
             hints=meta.get("newsmon_hints") or {},
             fetched_at=utc_now(),
         )
