@@ -7,7 +7,7 @@ import click
 from crawler.alerts.details import alert_items
 from crawler.alerts.matching import backtest as backtest_rule
 from crawler.alerts.messages import text_snippet, when
-from crawler.alerts.outbox import retry_failed
+from crawler.alerts.outbox import retry_failed as requeue_failed
 from crawler.alerts.rules import AlertConfigError, find_rule, rules_from_config
 from crawler.alerts.sample import send_test
 from crawler.alerts.sender import run_alerts
@@ -143,7 +143,7 @@ def send(config_path, retry_now, retry_failed, as_json):
     """
     db, rules, _ = _setup(config_path)
     if retry_failed:
-        click.echo(f"{retry_failed(db)} failed alerts queued again")
+        click.echo(f"{requeue_failed(db)} failed alerts queued again")
     report = run_alerts(db, rules, retry_now=retry_now or retry_failed)
     summary = {"queued": report.queued, "sent": report.sent, "messages": report.messages,
                "retrying": report.retrying, "failed": report.gave_up,
