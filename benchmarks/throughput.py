@@ -82,6 +82,8 @@ def raw_rate(pages: list[str], seconds: float = 15.0) -> float:
 
 def crawl_once(config_path: str, workers: int) -> None:
     """Child process: one crawl, then its stats as JSON on stdout."""
+    import resource
+
     from crawler.config import load_config
     from crawler.runner import run_crawl
 
@@ -91,7 +93,11 @@ def crawl_once(config_path: str, workers: int) -> None:
         "LOG_LEVEL": "ERROR"})
     pages = stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0)
     elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
-    print(json.dumps({"pages": pages, "seconds": elapsed, "stored": stats.get("item_scraped_count", 0)}))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"pages": pages, "seconds": elapsed, "stored": stats.get("item_scraped_count", 0),
+                      "main_cpu": own.ru_utime + own.ru_stime,
+                      "worker_cpu": workers.ru_utime + workers.ru_stime}))
 
 
 def measure_crawl(folder: Path, port: int, workers: int) -> dict:
@@ -133,7 +139,9 @@ def main(argv=None) -> int:
     for name, result in (("pipeline, extraction pool", pool), ("pipeline, inline extraction", inline)):
         rate = result["pages"] / result["seconds"]
         print(f"{name:28s} {result['pages']} pages in {result['seconds']:.1f} s = {rate:.1f} pages/s"
-              f"  ratio to limit {rate / limit:.2f}")
+              f"  ratio to limit {rate / limit:.2f}  (CPU ms/page: crawl process "
+              f"{1000 * result['main_cpu'] / result['pages']:.0f}, extraction workers "
+              f"{1000 * result['worker_cpu'] / result['pages']:.0f})")
     pool_rate = pool["pages"] / pool["seconds"]
     inline_rate = inline["pages"] / inline["seconds"]
     print(f"pool vs inline: {pool_rate / inline_rate:.2f}x")
