@@ -49,9 +49,9 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        workers = settings.get("NEWSMON_EXTRACT_WORKERS")
+        configured = settings.get("NEWSMON_EXTRACT_WORKERS")
         return cls(
-            workers=os.cpu_count() or 1 if workers in (None, "") else int(workers),
+            workers=(os.cpu_count() or 1) if configured is None else int(configured),
             min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
             tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER", 500),
         )

@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 LISTING_KINDS = ("feed", "sitemap", "page")
 
 
+def _header(response, name: str) -> str | None:
+    return (response.headers.get(name) or b"").decode("latin-1") or None
+
+
 class ConditionalRequestMiddleware:
     def __init__(self, archive_path: str):
         self.archive_path = archive_path
@@ -46,10 +50,9 @@ class ConditionalRequestMiddleware:
     def process_response(self, request, response):
         kind = request.meta.get("newsmon_kind")
         if kind in LISTING_KINDS and response.status in (200, 304):
-            header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
             with self.db.conn:
                 record_listing(self.db, clean_url(request.url), kind=kind,
                                source=request.meta.get("newsmon_source", ""),
-                               status=response.status, etag=header("ETag"),
-                               last_modified=header("Last-Modified"))
+                               status=response.status, etag=_header(response, "ETag"),
+                               last_modified=_header(response, "Last-Modified"))
         return response
