@@ -7,19 +7,22 @@ marks and a few edited words. `content_hash` catches exact copies;
 benchmarks/dedup.py on the 85 real bodies of the extraction benchmark.
 
 MinHash, not SimHash: MinHash over word shingles has an index that finds
-candidates without scanning (LSH bands, stored as integer keys in SQLite) and
-linked every copy with no false link; trafilatura's 64-bit SimHash has no
-index, found 25/30 copies and gave unrelated small-vocabulary texts up to
-0.97 (findings.md).
+candidates without scanning (LSH bands, stored as integer keys in SQLite);
+on the benchmark it linked 168-169 of 170 copies and updates with no false
+link (the misses are short texts held to the short-text bar below), while
+trafilatura's 64-bit SimHash has no index, found 25/30 copies and scored
+unrelated small-vocabulary texts up to 0.97 (findings.md). Signing costs
+about 2 ms per article; a stored signature is 0.5-0.8 KB.
 
 - Word 3-shingles of the normalised body. Unrelated articles share almost
-  none (mean Jaccard 0.0004 over 3,570 pairs); one edited word costs three.
-  4- and 5-shingles separate no better (every measured pair moves together).
+  none (mean Jaccard 0.0004 over 3,570 real pairs); one edited word costs
+  three. 4- and 5-shingles lower the weakest true copy (containment 0.60,
+  0.56, 0.51) more than the closest different story (0.34, 0.32, 0.31).
 - 128 permutations (datasketch, affine32 scheme): +-0.04 on a Jaccard of 0.5.
 - 42 bands of 3 rows: a pair with Jaccard 0.5 becomes a candidate with
-  probability 0.996, an unrelated pair (Jaccard 0.001) with 4e-8, so a lookup
-  reads a handful of rows whatever the archive size. 2-row bands would reach
-  lower Jaccards but make ~150 candidates per lookup at a million articles.
+  probability 0.996; averaged over the real unrelated pairs, 4e-6, about 4
+  candidates to verify per lookup in a million-article archive (2-row bands:
+  ~160, 4-row bands: 0.87 at Jaccard 0.5).
 - `similarity` is the larger of Jaccard and containment (the share of the
   smaller text's shingles found in the larger), the latter only while the
   larger text has at most MAX_GROWTH times the shingles: an update that adds
@@ -28,8 +31,8 @@ index, found 25/30 copies and gave unrelated small-vocabulary texts up to
   than double a story are beyond the band index's reach anyway.
 - Numbers: a copy keeps the story's figures, while two stories filled into
   one template (automated earnings or market reports) share the wording and
-  differ in the figures (136-word template pair: similarity 0.61, higher than
-  the weakest true copy). When both texts carry MIN_NUMBERS distinct numbers
+  differ in the figures (a 136-word template pair: containment 0.61, as
+  high as the weakest true copy). When both texts carry MIN_NUMBERS distinct numbers
   and share less than NUMBER_AGREEMENT of them, the similarity is capped at
   that share.
 - Short texts: under MIN_WORDS (the extraction's own minimum) no signature;
@@ -225,6 +228,8 @@ def serialise(sig: Signature) -> bytes:
 
 def deserialise(blob: bytes) -> Signature:
     """Inverse of `serialise`; raises ValueError on an unknown or damaged BLOB."""
+    if len(blob) < _HEADER.size:
+        raise ValueError(f"signature BLOB of {len(blob)} bytes is too short")
     version, shingle_count, words, count = _HEADER.unpack_from(blob)
     if version != _FORMAT_VERSION:
         raise ValueError(f"unknown signature format {version}")

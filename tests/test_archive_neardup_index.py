@@ -152,3 +152,11 @@ def test_a_v1_archive_is_migrated_keeping_its_rows(tmp_path):
         {"story_id": 1, "title": "Kept", "copies": 1, "outlets": "h"}]
     db.close()
     assert schema_version(open_archive(path)) == SCHEMA_VERSION  # reopening is a no-op
+
+
+def test_a_damaged_signature_is_skipped_not_fatal(db, story):
+    good = store(db, story)
+    bad = store(db, story)
+    with db.conn:
+        db.conn.execute("UPDATE signatures SET minhash = ? WHERE article_id = ?", [b"\x01junk", bad])
+    assert find_original(db, neardup.signature(story), THRESHOLD)[0] == good

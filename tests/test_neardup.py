@@ -81,6 +81,8 @@ def test_serialised_signature_round_trips_and_damage_is_refused(story):
         deserialise(blob[:-4])
     with pytest.raises(ValueError):
         deserialise(b"\x09" + blob[1:])
+    with pytest.raises(ValueError):
+        deserialise(b"\x01junk")
 
 
 def test_band_keys_fit_sqlite_integer_and_depend_only_on_the_text(story):

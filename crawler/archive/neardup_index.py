@@ -2,11 +2,12 @@
 
 Every signed article has a row in `signatures` (its MinHash as a BLOB) and
 one row per LSH band in `lsh_bands`, keyed (band_key, article_id) WITHOUT
-ROWID. A lookup asks for its own BANDS keys, so it reads a few B-tree pages
-per band however many articles there are (measured in benchmarks/dedup.py:
-the lookup time per article is the same with 10k and 1M signatures), then
-verifies the candidates against their stored signatures: a band collision
-is only a hint, the similarity decides.
+ROWID. A lookup asks for its own BANDS keys, so it walks one B-tree path per
+band and its cost grows only with the tree's depth, not with the number of
+articles (benchmarks/dedup.py: median 0.21 ms per lookup with 10k
+signatures, 0.37 ms with 1M). The candidates are then verified against
+their stored signatures: a band collision is only a hint, the similarity
+decides.
 
 Nothing here commits: `save_articles` calls these inside its own write
 transaction, so an article, its signature and its bands land together. That
@@ -37,7 +38,7 @@ def add_signature(db: sqlite_utils.Database, article_id: int, sig: Signature) ->
     """Store `sig` for `article_id` and index its bands (replacing any earlier one)."""
     remove_signature(db, article_id)
     db.conn.execute("INSERT INTO signatures (article_id, minhash) VALUES (?, ?)",
-               [article_id, serialise(sig)])
+                    [article_id, serialise(sig)])
     db.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_key, article_id) VALUES (?, ?)",
                         [(key, article_id) for key in band_keys(sig)])
 
@@ -45,7 +46,7 @@ def add_signature(db: sqlite_utils.Database, article_id: int, sig: Signature) ->
 def remove_signature(db: sqlite_utils.Database, article_id: int) -> None:
     """Drop an article's signature and its band rows (found from the signature)."""
     row = db.conn.execute("SELECT minhash FROM signatures WHERE article_id = ?",
-                     [article_id]).fetchone()
+                          [article_id]).fetchone()
     if row is None:
         return
     keys = band_keys(deserialise(row[0]))
@@ -80,7 +81,11 @@ def scored_candidates(db: sqlite_utils.Database, sig: Signature,
         f"SELECT article_id, minhash FROM signatures WHERE article_id IN ({marks})", ids)
     scored = []
     for article_id, blob in rows:
-        other = deserialise(blob)
+        try:
+            other = deserialise(blob)
+        except ValueError as exc:  # a damaged row must not stop a crawl's batch
+            logger.warning("skipping the signature of article %d: %s", article_id, exc)
+            continue
         score = similarity(sig, other)
         if score >= link_threshold(sig, other, threshold):
             scored.append((article_id, score))
