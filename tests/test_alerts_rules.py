@@ -84,3 +84,15 @@ def test_a_rule_needs_a_channel(tmp_path):
     path.write_text('[[alerts]]\nname = "r"\nmatch = "grok"\nnotify = []\n')
     with pytest.raises(ConfigError, match="alerts\\[0\\].notify: needs at least one"):
         load_config(path)
+
+
+def test_untracked_company_names_are_reported_with_a_hint():
+    from crawler.alerts.status import company_warnings
+    from crawler.tagging import load_companies
+
+    rules = [rule_from_table({"name": "c", "companies": ["nvidia", "Mistral", "Acme Robotics"],
+                              "notify": ["json://h/x"]})]
+    warnings = company_warnings(rules, load_companies())
+    assert len(warnings) == 2  # "nvidia" is Nvidia: names compare without case
+    assert "'Mistral'" in warnings[0] and "did you mean 'Mistral AI'" in warnings[0]
+    assert "'Acme Robotics'" in warnings[1] and "[[companies]]" in warnings[1]

@@ -159,3 +159,12 @@ def test_alerts_of_a_removed_rule_fail_visibly(alert_archive):
     assert report.gave_up == 1
     assert outbox(db)[0]["status"] == "failed"
     assert "no longer in the config" in outbox(db)[0]["last_error"]
+
+
+def test_an_interrupted_crawl_only_queues(alert_archive, webhook_receiver):
+    db, hook = alert_archive.db, rule("r", webhook_receiver.url("/r"))
+    ensure_marks(db, [hook], 0, T0)
+    add_story(alert_archive, 1)
+    report = run_alerts(db, [hook], T0, deliver=False)
+    assert (report.queued, report.sent) == (1, 0) and outbox(db)[0]["status"] == "pending"
+    assert run_alerts(db, [hook], T0).sent == 1

@@ -23,7 +23,9 @@ from twisted.internet.threads import deferToThread
 from crawler.alerts.matching import last_article_id
 from crawler.alerts.rules import rules_from_config
 from crawler.alerts.sender import SendReport, run_alerts
+from crawler.alerts.status import company_warnings
 from crawler.archive import open_archive
+from crawler.tagging import load_companies
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,11 @@ class AlertsExtension:
         config = settings.get("NEWSMON_CONFIG")
         if config is None or not config.alerts:
             raise NotConfigured("no [[alerts]] rules in the config")
-        return cls(crawler, settings["NEWSMON_ARCHIVE"], rules_from_config(config))
+        rules = rules_from_config(config)
+        companies = load_companies(config.companies, config.use_builtin_companies)
+        for warning in company_warnings(rules, companies):
+            logger.warning("%s", warning)
+        return cls(crawler, settings["NEWSMON_ARCHIVE"], rules)
 
     def _spider_opened(self, spider):
         """Remember where this crawl's articles start: new rules fire from there on."""
@@ -61,17 +67,20 @@ class AlertsExtension:
             logger.exception("alerts: cannot read the archive at the start of the crawl")
 
     async def _spider_closed(self, spider, reason):
+        # An interrupted crawl only queues its matches: a shutdown should not wait on
+        # network timeouts, and the next crawl or `alerts send` delivers them.
+        deliver = reason == "finished"
         try:
-            report = await maybe_deferred_to_future(deferToThread(self._run))
+            report = await maybe_deferred_to_future(deferToThread(self._run, deliver))
         except Exception as exc:
             self._crashed(exc)
         else:
             self._record(report)
 
-    def _run(self) -> SendReport:
+    def _run(self, deliver: bool) -> SendReport:
         db = open_archive(self.archive_path)
         try:
-            return run_alerts(db, self.rules, start_id=self.start_id)
+            return run_alerts(db, self.rules, start_id=self.start_id, deliver=deliver)
         finally:
             db.close()
 

@@ -122,17 +122,17 @@ def send_due(db, rules, now: datetime | None = None, *, retry_now: bool = False)
 
 
 def run_alerts(db, rules, now: datetime | None = None, *, start_id: int | None = None,
-               retry_now: bool = False) -> SendReport:
+               retry_now: bool = False, deliver: bool = True) -> SendReport:
     """The alert step: match the new articles of every rule, then send what is due.
 
     `start_id`: where rules seen for the first time start (the crawl passes the
     last article id from before it stored anything); default: the archive's
-    current last id.
+    current last id. `deliver=False` only queues (an interrupted crawl).
     """
     now = now or utc_now()
     ensure_marks(db, rules, last_article_id(db) if start_id is None else start_id, now)
     queued, errors = match_new(db, rules, now)
-    report = send_due(db, rules, now, retry_now=retry_now)
+    report = send_due(db, rules, now, retry_now=retry_now) if deliver else SendReport()
     report.queued = sum(queued.values())
     report.errors = errors + report.errors
     return report

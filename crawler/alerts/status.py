@@ -39,3 +39,25 @@ def problem_alerts(db, limit: int = 50) -> list[dict]:
         " ORDER BY al.id DESC LIMIT ?", [FAILED, PENDING, limit])
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
+
+
+def company_warnings(rules, companies) -> list[str]:
+    """Rule companies the tagger never writes: such a rule would silently never fire.
+
+    `companies` are the tracked companies (crawler.tagging.load_companies);
+    mentions are stored under their canonical names, so an alias in a rule
+    ("Mistral" for "Mistral AI") gets a suggestion.
+    """
+    names = {company.name.casefold(): company.name for company in companies}
+    by_alias = {alias.casefold(): company.name for company in companies
+                for alias in (*company.aliases, *company.products)}
+    warnings = []
+    for rule in rules:
+        for name in rule.companies:
+            if name.casefold() in names:
+                continue
+            hint = by_alias.get(name.casefold())
+            warnings.append(f"alert rule {rule.name!r}: {name!r} is not a tracked company name"
+                            + (f" (did you mean {hint!r}?)" if hint else
+                               " (add it under [[companies]] to have it tagged)"))
+    return warnings

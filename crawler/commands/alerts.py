@@ -11,17 +11,21 @@ from crawler.alerts.outbox import retry_failed as requeue_failed
 from crawler.alerts.rules import AlertConfigError, find_rule, rules_from_config
 from crawler.alerts.sample import send_test
 from crawler.alerts.sender import run_alerts
-from crawler.alerts.status import problem_alerts, rule_status
+from crawler.alerts.status import company_warnings, problem_alerts, rule_status
 from crawler.archive.search import SearchError, parse_since
 from crawler.commands.common import (
     EXIT_CONFIG, EXIT_DELIVERY, config_option, echo_json, echo_table, fail, json_option,
     load_config_or_exit, open_archive_or_exit)
+from crawler.tagging import load_companies
 
 
 def _setup(config_path, rule_name: str | None = None):
-    """(db, rules, the named rule or None); exits 2 on config problems."""
+    """(db, rules, the named rule or None); exits 2 on config problems, warns on odd rules."""
     config = load_config_or_exit(config_path)
     rules = rules_from_config(config)
+    companies = load_companies(config.companies, config.use_builtin_companies)
+    for warning in company_warnings(rules, companies):
+        click.echo(f"newsmon: warning: {warning}", err=True)
     rule = None
     if rule_name is not None:
         try:
