@@ -30,12 +30,12 @@ def rule_status(db, rules) -> list[dict]:
 
 
 def problem_alerts(db, limit: int = 50) -> list[dict]:
-    """Failed alerts, and pending ones that already failed at least once (newest first)."""
+    """Failed alerts, and pending ones with an error: failed or postponed (newest first)."""
     cursor = db.conn.execute(
         "SELECT al.id, al.rule, al.status, al.attempts, al.channel, al.next_attempt,"
         " al.last_error, al.article_id, a.title FROM alerts al"
         " LEFT JOIN articles a ON a.id = al.article_id"
-        " WHERE al.status = ? OR (al.status = ? AND al.attempts > 0)"
+        " WHERE al.status = ? OR (al.status = ? AND al.last_error IS NOT NULL)"
         " ORDER BY al.id DESC LIMIT ?", [FAILED, PENDING, limit])
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor]

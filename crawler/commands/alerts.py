@@ -62,7 +62,7 @@ def list_(config_path, as_json):
     echo_table([{**row, "channels": "\n".join(row["channels"])} for row in status],
                ["rule", "digest", "channels", "last_fired", "sent", "pending", "failed"])
     if problems:
-        click.echo("\nNeeds attention (failed, or pending after a failed attempt):")
+        click.echo("\nNeeds attention (failed, or pending after a failure):")
         echo_table(problems, ["id", "rule", "status", "attempts", "channel", "next_attempt",
                               "last_error", "title"])
 
