@@ -76,7 +76,7 @@ def test_backtest_lists_one_line_per_story(run_newsmon, setup):
     assert story["article_id"] == first and story["outlets"] == ["frontiernews", "aiwire"]
     assert "**distills**" in story["snippet"]
     text = run_newsmon("alerts", "backtest", "distillation", "--config", config).stdout
-    assert "1 stories would have fired rule 'distillation'" in text
+    assert "1 story would have fired rule 'distillation'" in text
     bad = run_newsmon("alerts", "backtest", "distillation", "--since", "soon", "--config", config)
     assert bad.returncode == 2
 

@@ -126,7 +126,8 @@ def backtest(rule_name, config_path, since, limit, as_json):
         click.echo(f"{when(row['fetched_at'])}  {row['title']}  [{', '.join(row['outlets'])}]")
         click.echo(f"    {row['url']}")
         click.echo(f"    {row['snippet']}")
-    click.echo(f"{len(hits)} stories would have fired rule {rule.name!r} since {cutoff}"
+    stories = f"{len(hits)} {'story' if len(hits) == 1 else 'stories'}"
+    click.echo(f"{stories} would have fired rule {rule.name!r} since {cutoff}"
                + (f" (showing the last {limit})" if len(hits) > limit else ""))
 
 
