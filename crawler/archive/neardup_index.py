@@ -4,10 +4,10 @@ Every signed article has a row in `signatures` (its MinHash as a BLOB) and
 one row per LSH band in `lsh_bands`, keyed (band_key, article_id) WITHOUT
 ROWID. A lookup asks for its own BANDS keys, so it walks one B-tree path per
 band and its cost grows only with the tree's depth, not with the number of
-articles (benchmarks/dedup.py: median 0.21 ms per lookup with 10k
-signatures, 0.37 ms with 1M). The candidates are then verified against
-their stored signatures: a band collision is only a hint, the similarity
-decides.
+articles (benchmarks/dedup.py, two runs on a shared 2-core machine: median
+0.21-0.34 ms per lookup with 10k signatures, 0.37-0.44 ms with 1M). The
+candidates are then verified against their stored signatures: a band
+collision is only a hint, the similarity decides.
 
 Nothing here commits: `save_articles` calls these inside its own write
 transaction, so an article, its signature and its bands land together. That
