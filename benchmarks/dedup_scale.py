@@ -48,7 +48,8 @@ def fill_synthetic(db, count: int, seed: int = 11) -> None:
         n = min(_SIGNATURES_PER_BATCH, count - start)
         values = rng.integers(0, 2**32, size=(n, neardup.NUM_PERM), dtype=np.uint32)
         rows = ((SYNTHETIC_FIRST_ID + start + i,
-                 neardup.serialise(neardup.Signature(values[i], 500, 500, no_numbers))) for i in range(n))
+                 neardup.serialise(neardup.Signature(values[i], 500, 500, no_numbers)))
+                for i in range(n))
         with db.conn:
             db.conn.executemany("INSERT INTO signatures (article_id, minhash) VALUES (?, ?)", rows)
 
