@@ -12,6 +12,7 @@ from crawler.commands.alerts import alerts
 from crawler.commands.companies import companies, retag
 from crawler.commands.crawl import crawl
 from crawler.commands.info import sources, stats
+from crawler.commands.reindex import reindex
 from crawler.commands.schedule import schedule
 from crawler.commands.search import search
 
@@ -25,7 +26,7 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats, companies, retag, alerts, schedule):
+for command in (crawl, search, sources, stats, companies, retag, reindex, alerts, schedule):
     main.add_command(command)
 
 

@@ -67,3 +67,25 @@ def test_full_text_index_follows_inserts(db):
     save_articles(db, [article("http://h/a", body=BODY + " Distillation is discussed.")])
     hits = db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'distill*'").fetchall()
     assert len(hits) == 1
+
+
+def test_an_earlier_published_copy_found_later_becomes_the_original(db):
+    wire, later = save_articles(db, [
+        article("http://wire/a", source="wire", published="2026-05-01T15:30:00Z"),
+        article("http://wire/b", source="wire2", published="2026-05-01T16:00:00Z")])
+    db.conn.execute("INSERT INTO alerts (rule, article_id, story_id, channel, status) "
+                    "VALUES ('r', ?, ?, 'json://x', 'sent')", [wire.article_id, wire.article_id])
+    db.conn.commit()
+    (origin,) = save_articles(db, [article("http://origin/a", source="origin",
+                                           published="2026-05-01T09:00:00Z")])
+    assert origin.status == "new" and origin.duplicate_of is None
+    links = dict(db.execute("SELECT id, duplicate_of FROM articles").fetchall())
+    assert links == {wire.article_id: origin.article_id, later.article_id: origin.article_id,
+                     origin.article_id: None}
+    assert db.execute("SELECT story_id FROM alerts").fetchone()[0] == origin.article_id
+
+
+def test_a_copy_without_a_date_does_not_take_over(db):
+    (first,) = save_articles(db, [article("http://h/a", published="2026-05-01T09:00:00Z")])
+    (undated,) = save_articles(db, [article("http://h/b")])
+    assert undated.duplicate_of == first.article_id

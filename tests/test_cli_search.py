@@ -90,3 +90,48 @@ def test_stats_counts_the_archive(config):
     result = invoke("stats", "--config", config, "--json")
     totals = json.loads(result.output)["totals"]
     assert totals["articles"] == 3 and totals["stories"] == 3 and totals["runs"] == 1
+
+
+@pytest.fixture
+def story_config(tmp_path):
+    from crawler.neardup import signature
+
+    path = tmp_path / "stories.toml"
+    path.write_text('[archive]\npath = "s.db"\n[[sources]]\nname = "fn"\nfeeds = ["http://127.0.0.1:9/f"]\n')
+    db = open_archive(tmp_path / "s.db")
+    original = article("http://fn/story", "Chip rules", "Nvidia faces new export rules.", "2026-05-01T09:00:00Z")
+    copy = article("http://aw/story", "Chip rules (wire)", "Nvidia faces new export rules.",
+                   "2026-05-01T12:00:00Z", source="aw")
+    copy["body"] = copy["body"].replace("http://aw/story", "http://fn/story") + " Update: lawmakers objected."
+    for row in (original, copy):
+        row["content_hash"] = content_hash(row["body"])
+        row["signature"] = signature(row["body"])
+    saved = save_articles(db, [original, copy], near_threshold=0.5)
+    assert saved[1].duplicate_of == saved[0].article_id
+    return path
+
+
+def test_search_shows_each_story_once_with_its_other_outlets(story_config):
+    rows = json.loads(invoke("search", "export", "--config", story_config, "--json").output)
+    assert [(r["url"], r["also_on"]) for r in rows] == [("http://fn/story", ["aw"])]
+    text = invoke("search", "export", "--config", story_config).output
+    assert "also on: aw" in text
+
+
+def test_a_story_is_found_when_only_a_copy_matches(story_config):
+    rows = json.loads(invoke("search", "lawmakers", "--config", story_config, "--json").output)
+    assert [r["url"] for r in rows] == ["http://aw/story"]
+
+
+def test_all_copies_lists_every_copy(story_config):
+    rows = json.loads(invoke("search", "export", "--config", story_config, "--json", "--all-copies").output)
+    assert sorted(r["url"] for r in rows) == ["http://aw/story", "http://fn/story"]
+
+
+def test_reindex_signs_articles_stored_without_signatures(config, tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    assert db["signatures"].count == 0
+    result = invoke("reindex", "--config", config)
+    assert result.exit_code == 0 and "signed 3 articles" in result.output
+    assert db["signatures"].count == 3
+    assert "signed 0 articles" in invoke("reindex", "--config", config).output

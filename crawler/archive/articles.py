@@ -3,8 +3,9 @@
 Linking happens here, at write time, because this is the one place that sees
 every earlier row (of this batch, this run and older runs) in order: an exact
 copy (same normalised-body hash) or a near copy (MinHash LSH, see
-crawler/archive/neardup_index.py) gets `duplicate_of` = the story's first
-article. Statements run inside one `with db.conn:` transaction per batch, so
+crawler/archive/neardup_index.py) gets `duplicate_of` = the story's original,
+its earliest-published article (the first stored, unless a copy published
+earlier turns up later). Statements run inside one `with db.conn:` transaction per batch, so
 a killed crawl leaves whole batches or nothing.
 """
 
@@ -55,6 +56,24 @@ def find_story(db, article: dict, threshold: float | None) -> tuple[int | None, 
     return None, None
 
 
+def published_before(db, published: str | None, story_id: int) -> bool:
+    """Was an article published before the story's current original?"""
+    row = db.conn.execute("SELECT published FROM articles WHERE id = ?", [story_id]).fetchone()
+    return bool(published and row and row[0] and published < row[0])
+
+
+def make_original(db, article_id: int, old_original: int, similarity: float) -> None:
+    """A copy published before the story's original was found later (the originating
+    outlet crawled after a syndicator): it becomes the original, and the story's
+    copies and alerts move to it, so a story has one id and fires once."""
+    db.conn.execute("UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?",
+                    [article_id, old_original, old_original])
+    db.conn.execute("UPDATE articles SET similarity = ? WHERE id = ?", [similarity, old_original])
+    db.conn.execute("UPDATE alerts SET story_id = ? WHERE story_id = ?", [article_id, old_original])
+    logger.info("article %d, published earlier, is now the original of story %d",
+                article_id, old_original)
+
+
 def _save_one(db, article: dict, threshold: float | None) -> Saved:
     existing = db.conn.execute("SELECT id FROM articles WHERE url = ?", [article["url"]]).fetchone()
     if existing:
@@ -62,8 +81,13 @@ def _save_one(db, article: dict, threshold: float | None) -> Saved:
                        outcome="duplicate", article_id=existing[0])
         return Saved(article["url"], article["source"], existing[0], "duplicate_url", existing[0])
     original, similarity = find_story(db, article, threshold)
-    row = {**article, "duplicate_of": original, "similarity": similarity}
+    earlier = original is not None and published_before(db, article.get("published"), original)
+    row = {**article, "duplicate_of": None if earlier else original,
+           "similarity": None if earlier else similarity}
     article_id = db.conn.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]).lastrowid
+    if earlier:
+        make_original(db, article_id, original, similarity)
+        original = None
     if article.get("mentions"):
         save_mentions(db, article_id, article["mentions"])
     if article.get("signature") is not None:

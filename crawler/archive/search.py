@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime, timedelta, timezone
+
+from crawler.archive.stories import also_on
 
 RELATIVE = re.compile(r"^(\d+)\s*([hdwm])$")
 UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
@@ -33,10 +36,15 @@ def parse_since(text: str, now: datetime | None = None) -> str:
 
 def search_articles(db, query: str, *, company: str | None = None, since: str | None = None,
                     source: str | None = None, limit: int = 20, all_copies: bool = False) -> list[dict]:
-    """Articles matching `query`; one row per story unless `all_copies`."""
+    """Articles matching `query`, newest first.
+
+    One row per story unless `all_copies`: the story's best matching copy (its
+    original when that matches, else the first copy that does), so a story is
+    still found when only a copy matches (an update paragraph, or `--source`
+    naming an outlet that ran only a copy). Each row has `also_on`: the other
+    outlets that ran the story.
+    """
     where, params = ["articles_fts MATCH ?"], [query]
-    if not all_copies:
-        where.append("a.duplicate_of IS NULL")
     if source:
         where.append("a.source = ?")
         params.append(source)
@@ -46,17 +54,27 @@ def search_articles(db, query: str, *, company: str | None = None, since: str | 
     if company:
         where.append("a.id IN (SELECT article_id FROM mentions WHERE company = ? COLLATE NOCASE)")
         params.append(company)
+    # FTS5's snippet() must be computed where MATCH is; the window runs outside.
     sql = f"""
-        SELECT a.id, a.url, a.source, a.sitename, a.title, a.author, a.published, a.fetched_at,
-               a.duplicate_of,
-               snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24) AS snippet
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE {' AND '.join(where)}
-        ORDER BY COALESCE(a.published, a.fetched_at) DESC, a.id DESC
+        SELECT * FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id
+                                         ORDER BY duplicate_of IS NOT NULL, id) AS nth
+            FROM (
+                SELECT a.id, a.url, a.source, a.sitename, a.title, a.author, a.published,
+                       a.fetched_at, a.duplicate_of, COALESCE(a.duplicate_of, a.id) AS story_id,
+                       snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24)
+                           AS snippet
+                FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+                WHERE {' AND '.join(where)}))
+        WHERE ? OR nth = 1
+        ORDER BY COALESCE(published, fetched_at) DESC, id DESC
         LIMIT ?"""
     try:
-        return list(db.query(sql, [*params, limit]))
-    except Exception as exc:  # sqlite3.OperationalError: fts5 syntax error near ...
-        if "fts5" in str(exc) or "syntax" in str(exc) or "no such column" in str(exc):
-            raise SearchError(f"bad search query {query!r}: {exc}") from None
-        raise
+        rows = list(db.query(sql, [*params, all_copies, limit]))
+    except sqlite3.OperationalError as exc:  # fts5: syntax error near ...
+        raise SearchError(f"bad search query {query!r}: {exc}") from None
+    others = also_on(db, [row["id"] for row in rows])
+    for row in rows:
+        del row["nth"]
+        row["also_on"] = others.get(row["id"], [])
+    return rows

@@ -38,6 +38,8 @@ def search(query, config_path, company, since, source, limit, all_copies, as_jso
         when = (row["published"] or row["fetched_at"] or "")[:16].replace("T", " ")
         click.echo(f"{when}  {row['title'] or '(no title)'}  [{row['source']}]")
         click.echo(f"    {row['url']}")
+        if row["also_on"]:
+            click.echo(f"    also on: {', '.join(row['also_on'])}")
         click.echo(f"    {row['snippet']}")
     if not rows:
         click.echo("no matching articles")
