@@ -362,6 +362,14 @@ def test_source_option_crawls_only_that_source(run_newsmon, fixture_web, write_c
     assert [r["source"] for r in query(tmp_path / "newsmon.db", "select source from runs")] == ["aiwire"]
 
 
+def test_quiet_crawl_prints_nothing_when_no_source_failed(run_newsmon, fixture_web, write_config, tmp_path):
+    """For cron, which mails whatever a job prints: silence means every source was read."""
+    proc = run_newsmon("crawl", "--config", write_config(tmp_path), "--source", "aiwire", "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout == "" and proc.stderr == ""
+    assert query(tmp_path / "newsmon.db", "select count(*) as n from articles")[0]["n"] == 1
+
+
 def test_archive_that_cannot_be_opened_exits_3(run_newsmon, write_config, tmp_path):
     (tmp_path / "blocker").write_text("a file where the archive's folder should be")
     proc = run_newsmon("crawl", "--config", write_config(tmp_path, archive="blocker/newsmon.db"))

@@ -48,7 +48,9 @@ class AlertsExtension:
             raise NotConfigured("alerts turned off (NEWSMON_ALERTS_ENABLED)")
         config = settings.get("NEWSMON_CONFIG")
         if config is None or not config.alerts:
-            raise NotConfigured("no [[alerts]] rules in the config")
+            # No message: Scrapy logs a NotConfigured reason as a warning, and a
+            # config without alerts is normal (cron would mail the warning each run).
+            raise NotConfigured
         rules = rules_from_config(config)
         companies = load_companies(config.companies, config.use_builtin_companies)
         for warning in company_warnings(rules, companies):

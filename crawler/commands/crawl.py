@@ -57,7 +57,9 @@ def summary_rows(runs: list[dict]) -> list[dict]:
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="How much of Scrapy's log to print on stderr.")
-def crawl(config_path, sources, log_level):
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print the summary only when a source failed (for cron, which mails output).")
+def crawl(config_path, sources, log_level, quiet):
     """Crawl every configured source once and store new articles.
 
     Prints one summary line per source: requests, new articles, duplicates,
@@ -84,9 +86,10 @@ def crawl(config_path, sources, log_level):
     except CrawlFailed as exc:
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
     runs = runs_by_id(db, stats.get(RUN_IDS_STAT, []))
-    echo_table(summary_rows(runs))
-    total_new = sum(run["new_articles"] for run in runs)
-    click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
+    if not quiet or any(run["outcome"] == "failed" for run in runs):
+        echo_table(summary_rows(runs))
+        total_new = sum(run["new_articles"] for run in runs)
+        click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
     logging.shutdown()
     lock.release()
     if stats.get("finish_reason") not in (None, "finished"):
