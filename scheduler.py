@@ -17,7 +17,8 @@ one source, and the daemon stays small enough to reason about.
 
 Rules, and where they are enforced:
 - One crawl at a time per archive: the `crawls` executor has one thread, so due
-  runs queue in order; `newsmon crawl` also takes the archive lock
+  runs queue in order (`alerts send` queues there too, so it never delivers
+  while a crawl's own alert step does); `newsmon crawl` also takes the archive lock
   (crawler/archive/lock.py), so a crawl started from cron meanwhile makes the
   daemon's next child exit 4 (logged as skipped), never crawl alongside.
 - At most one pending-or-running instance per source (`max_instances=1`; a job
@@ -28,10 +29,11 @@ Rules, and where they are enforced:
 - Runs missed while the daemon was down: the `runs` table says when each source
   last ran; a source that missed a fire time (or never ran) runs once at
   start-up, then follows its schedule (crawler/timetable.py).
-- SIGTERM/SIGINT: no new runs; the running child gets one SIGTERM (it stops
-  cleanly and records "interrupted"); after --stop-timeout seconds its process
-  group is killed and the daemon records the run. Exit 0. A second signal kills
-  at once.
+- SIGTERM/SIGINT: no new runs; a running crawl child gets one SIGTERM (it stops
+  cleanly and records "interrupted"), a running `alerts send` is left to finish
+  (a message sent but not yet marked sent would go out twice); after
+  --stop-timeout seconds what is left is killed and the daemon records the run.
+  Exit 0. A second signal kills at once.
 - A child that crashes is recorded as "crashed" and the daemon carries on.
 """
 
@@ -40,7 +42,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -86,16 +87,6 @@ def first_fire_times(config: Config, now: datetime) -> dict[str, datetime]:
             for source in config.sources}
 
 
-def alerts_command_available() -> bool:
-    """Whether this newsmon has `alerts send` (issue 5); asked once, of the real CLI."""
-    try:
-        probe = subprocess.run(newsmon_command("alerts", "send", "--help"), capture_output=True,
-                               timeout=60, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
-
-
 class Daemon:
     def __init__(self, config: Config, options: Options):
         self.config, self.options = config, options
@@ -105,7 +96,7 @@ class Daemon:
         self._active: dict[tuple[str, str], Child] = {}
         self._health: dict[str, str] = {}
         self.scheduler = BackgroundScheduler(
-            executors={"crawls": ThreadPoolExecutor(1), "alerts": ThreadPoolExecutor(1)},
+            executors={"crawls": ThreadPoolExecutor(1)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
             timezone="UTC")
 
@@ -125,15 +116,11 @@ class Daemon:
         self.scheduler.start()
 
     def _schedule_alerts(self) -> None:
+        """Digests and retries: crawls deliver their own new alerts, nothing else sends these."""
         if not self.options.alerts_every or not self.config.alerts:
             return
-        if not alerts_command_available():
-            # HOOK(issue 5): once `newsmon alerts send` exists, this job starts by itself.
-            logger.warning("alerts are configured but this newsmon has no `alerts send`; "
-                           "the daemon will not deliver them")
-            return
         self.scheduler.add_job(self.send_alerts, "interval", seconds=self.options.alerts_every,
-                               id="alerts", name="alerts send", executor="alerts")
+                               id="alerts", name="alerts send", executor="crawls")
         logger.info("alerts: `newsmon alerts send` every %.0f s", self.options.alerts_every)
 
     # -- jobs --------------------------------------------------------------------
@@ -168,8 +155,13 @@ class Daemon:
             result = child.wait(ALERTS_TIMEOUT, self.options.stop_timeout)
         finally:
             self._done(("alerts", ""))
-        if result.returncode == EXIT_DELIVERY:
-            logger.warning("alerts: some notifications were not delivered (kept for retry)")
+        lines = result.output_tail.strip().splitlines()
+        summary = next((line for line in lines if " queued, " in line), "(no summary)")
+        if result.returncode == EXIT_OK:
+            logger.info("alerts send: %s", summary)
+        elif result.returncode == EXIT_DELIVERY:
+            logger.warning("alerts send: %s; some notifications were not delivered (kept for "
+                           "retry)", summary)
         elif result.returncode != EXIT_OK:
             logger.warning("alerts send ended with %s:\n%s",
                            result.signal_name or f"exit code {result.returncode}",
@@ -186,7 +178,8 @@ class Daemon:
         previous = self._health.get(name)
         self._health[name] = report["status"]
         if report["status"] in ("failing", "stale") and previous != report["status"]:
-            # HOOK(issue 5): notify the alert channels here once crawler.alerts has an API.
+            # HOOK(health alerts): deliver through crawler.alerts.delivery.deliver() once the
+            # config names channels for operational messages (see the report to the lead).
             logger.warning("%s: unhealthy (%s): %s", name, report["status"], report["reason"])
         elif report["status"] == "ok" and previous in ("failing", "stale"):
             logger.info("%s: healthy again", name)
@@ -197,8 +190,8 @@ class Daemon:
         self.stopping.set()
         self.scheduler.shutdown(wait=False)
         with self._lock:
-            children = list(self._active.values())
-        for child in children:
+            crawls = [child for (kind, _), child in self._active.items() if kind == "crawl"]
+        for child in crawls:
             child.terminate()
         deadline = time.monotonic() + self.options.stop_timeout
         while self._active and time.monotonic() < deadline and not self.hurry.is_set():
@@ -260,11 +253,18 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def _not_already_queued(record: logging.LogRecord) -> bool:
+    """Drop APScheduler's "skipped: maximum number of running instances reached": with one
+    crawl at a time, a source whose run is still queued or running is the normal case."""
+    return "maximum number of running instances" not in record.msg
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if level != "DEBUG":  # "Running job ..." twice per run is noise at INFO
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler.scheduler").addFilter(_not_already_queued)
 
 
 def main(argv=None) -> int:

@@ -25,9 +25,10 @@ from conftest import REPO, newsmon_env
 from crawler.archive import open_archive
 from crawler.archive.lock import ArchiveLock
 from crawler.archive.runs import record_run
-from crawler.childproc import Child
+from crawler.childproc import Child, ChildResult
+from crawler.crawljob import daemon_run_row, mark_timed_out
 from crawler.timetable import next_fire_time
-from fixtureweb import AIWIRE_FEEDS, Entry, article_page
+from fixtureweb import AIWIRE_FEEDS, Entry, article_page, to_toml
 
 STOP_LIMIT = 10.0   # seconds the contract allows between SIGTERM and exit
 
@@ -271,10 +272,13 @@ def test_a_crashing_crawl_does_not_stop_the_daemon_or_other_sources(
 
 
 def test_missed_runs_are_coalesced_and_one_daemon_per_archive(
-        fixture_web, write_config, tmp_path, start_daemon):
+        fixture_web, write_config, tmp_path, start_daemon, webhook_receiver):
     """aiwire missed six 10-minute runs while we were down: one run at start-up, not six.
-    frontiernews ran a minute ago: nothing until its next fire time."""
+    frontiernews ran a minute ago: nothing until its next fire time. Alerts are sent
+    once: by the crawl that found the article, then `alerts send` finds nothing due."""
     config = write_config(tmp_path, sources=quick_sources(fixture_web, schedule="every 10m"))
+    rule = {"name": "distillation", "match": "distill*", "notify": [webhook_receiver.url("/d")]}
+    config.write_text(config.read_text() + to_toml({"alerts": [rule]}))
     archive = tmp_path / "newsmon.db"
     now = datetime.now(timezone.utc)
     db = open_archive(archive)
@@ -284,7 +288,7 @@ def test_missed_runs_are_coalesced_and_one_daemon_per_archive(
                         "requests": 1, "new_articles": 1, "duplicates": 0, "not_modified": 0,
                         "dropped": 0, "errors": 0, "details": {}})
     db.close()
-    daemon = start_daemon(config, entry=("-m", "crawler.cli", "schedule"))
+    daemon = start_daemon(config, "--alerts-every", "1", entry=("-m", "crawler.cli", "schedule"))
 
     wait_for(lambda: len(runs(archive, "aiwire")) == 2, 20, "aiwire's catch-up run")
     second = subprocess.run([sys.executable, "scheduler.py", "--config", str(config)], cwd=REPO,
@@ -298,6 +302,8 @@ def test_missed_runs_are_coalesced_and_one_daemon_per_archive(
     assert daemon.log.count("aiwire: run started") == 1
     assert len(runs(archive, "frontiernews")) == 1
     assert not [r for r in fixture_web.frontier.requests if r.route == "/atom.xml"]
+    assert "alerts send: " in daemon.log
+    assert len(webhook_receiver.posts("/d")) == 1
 
 
 def test_sources_command_shows_next_run_last_outcome_and_health(
@@ -352,3 +358,29 @@ def test_child_that_ignores_sigterm_is_killed_with_its_group():
     assert time.monotonic() - began < 5
     assert result.timed_out and result.terminated and result.killed
     assert result.signal_name == "SIGKILL"
+
+
+@pytest.mark.parametrize("terminated, killed, timed_out, outcome", [
+    (False, False, False, "crashed"),       # died on its own (OOM killer, segfault, bug)
+    (True, False, False, "interrupted"),    # the daemon stopped it at shutdown
+    (True, True, False, "interrupted"),
+    (True, True, True, "failed"),           # over --crawl-timeout
+])
+def test_daemon_recorded_outcome(terminated, killed, timed_out, outcome):
+    result = ChildResult(-9 if killed else -15, 3.0, "Traceback ...", terminated, killed, timed_out)
+    row = daemon_run_row("wire", "2026-05-01T09:00:00Z", result)
+    assert row["outcome"] == outcome
+    assert row["details"]["signal"] == ("SIGKILL" if killed else "SIGTERM")
+    assert row["details"]["output_tail"] == "Traceback ..."
+
+
+def test_a_timed_out_crawl_is_a_failed_run(tmp_path):
+    db = open_archive(tmp_path / "t.db")
+    run_id = record_run(db, {"source": "wire", "started": "2026-05-01T09:00:00Z",
+                             "finished": "2026-05-01T09:30:00Z", "outcome": "interrupted",
+                             "requests": 9, "new_articles": 1, "duplicates": 0, "not_modified": 0,
+                             "dropped": 0, "errors": 0, "details": {"close_reason": "shutdown"}})
+    mark_timed_out(db, [run_id])
+    outcome, details = db.execute("SELECT outcome, details FROM runs WHERE id = ?", [run_id]).fetchone()
+    assert outcome == "failed"
+    assert json.loads(details) == {"close_reason": "shutdown", "timed_out": True}
