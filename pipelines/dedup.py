@@ -1,7 +1,8 @@
 """Dedup stage: one row per canonical URL, fingerprints for copies.
 
-A URL already in the archive (or already passed in this run, e.g. reached
-again through its canonical link) is dropped as `duplicate_url`. For other
+A URL already in the archive's seen-set (or already passed in this run, e.g.
+reached again through its canonical link) is dropped as `duplicate_url`; the
+seen-set records every stored URL, see crawler/archive/fetchstate.py. For other
 pages the stage computes the exact-copy key (hash of the normalised body) and
 the near-duplicate signature; linking a copy to its original happens when the
 archive writes the batch (`save_articles`), where every earlier row, of this
@@ -33,12 +34,9 @@ class DedupPipeline:
         if self.db is not None:
             self.db.close()
 
-    def _stored(self, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is not None
-
     def process_item(self, item):
         url = item["url"]
-        if url in self.urls_this_run or self._stored(url) or is_seen(self.db, url):
+        if url in self.urls_this_run or is_seen(self.db, url):
             raise Rejected("duplicate_url", url)
         self.urls_this_run.add(url)
         item["content_hash"] = content_hash(item["body"])

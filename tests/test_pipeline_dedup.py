@@ -1,0 +1,46 @@
+"""DedupPipeline: one row per canonical URL, fingerprints for the archive to link copies."""
+
+import pytest
+
+from crawler.archive import open_archive
+from crawler.archive.articles import save_articles
+from crawler.items import Rejected
+from crawler.neardup import content_hash
+from pipelines.dedup import DedupPipeline
+
+BODY = " ".join(f"Paragraph {i} reports on the chip export rules and their effect." for i in range(20))
+
+
+@pytest.fixture
+def pipeline(tmp_path):
+    open_archive(tmp_path / "a.db").close()
+    stage = DedupPipeline(str(tmp_path / "a.db"))
+    stage.open_spider()
+    yield stage
+    stage.close_spider()
+
+
+def test_new_article_gets_its_fingerprints(pipeline):
+    item = pipeline.process_item({"url": "http://h/a", "body": BODY})
+    assert item["content_hash"] == content_hash(BODY)
+    assert item["signature"] is not None
+
+
+def test_same_url_twice_in_one_run_is_dropped(pipeline):
+    pipeline.process_item({"url": "http://h/a", "body": BODY})
+    with pytest.raises(Rejected) as caught:
+        pipeline.process_item({"url": "http://h/a", "body": BODY})
+    assert caught.value.reason == "duplicate_url"
+
+
+def test_url_stored_by_an_earlier_run_is_dropped(pipeline, tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    save_articles(db, [{"url": "http://h/old", "source": "s", "body": BODY,
+                        "content_hash": content_hash(BODY), "fetched_urls": ["http://h/old"]}])
+    with pytest.raises(Rejected):
+        pipeline.process_item({"url": "http://h/old", "body": BODY})
+
+
+def test_short_bodies_get_no_signature(pipeline):
+    item = pipeline.process_item({"url": "http://h/short", "body": "Just a few words here."})
+    assert item["signature"] is None and item["content_hash"]
