@@ -94,6 +94,13 @@ def test_first_run_exits_0_despite_broken_pages(crawl):
     assert crawl.first.returncode == 0, crawl.first.stderr[-3000:]
 
 
+def test_log_names_broken_pages_without_dumping_them(crawl):
+    """Warnings say which URL failed and why; no page HTML ends up in a cron mail or log."""
+    log = crawl.first.stderr
+    assert "/ai-labs/retracted-story" in log and "http_404" in log
+    assert "<html" not in log.lower() and "<p>" not in log
+
+
 def test_summary_names_every_source(crawl):
     assert "frontiernews" in crawl.first.stdout and "aiwire" in crawl.first.stdout
 
