@@ -51,6 +51,6 @@ NEWSMON_CONFIG_PATH = None          # None: $NEWSMON_CONFIG or the built-in conf
 NEWSMON_ONLY_SOURCES = []           # crawl only these sources (newsmon crawl --source)
 NEWSMON_MIN_WORDS = 50              # shorter bodies are dropped as too_short
 NEWSMON_EXTRACT_WORKERS = None      # None: one extraction process per core; 0: inline
-NEWSMON_EXTRACT_TASKS_PER_WORKER = 500   # recycle workers: bounded memory in long daemons
+NEWSMON_EXTRACT_TASKS_PER_WORKER = 2000  # recycle workers: bounded memory in long crawls
 NEWSMON_STORE_BATCH = 50            # articles per archive transaction
 NEWSMON_STORE_FLUSH_SECONDS = 1.0   # and at least this often

@@ -53,12 +53,16 @@ class ExtractPipeline:
         return cls(
             workers=(os.cpu_count() or 1) if configured is None else int(configured),
             min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
-            tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER", 500),
+            tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER", 2000),
         )
 
     def open_spider(self):
         if self.workers > 0:
             self.pool = self._new_pool()
+            # Start the workers (spawn + importing trafilatura, ~1 s each) while the
+            # spider is still reading robots.txt and listings, not on the first page.
+            for _ in range(self.workers):
+                self.pool.submit(extract_article, "", "", self.min_words)
 
     def close_spider(self):
         if self.pool is not None:
