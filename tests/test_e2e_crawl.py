@@ -299,8 +299,23 @@ def test_second_run_exits_0(crawl):
     assert crawl.second.returncode == 0, crawl.second.stderr[-3000:]
 
 
-def test_second_run_requests_no_article_page(crawl):
-    assert [r.url for r in crawl.second_requests if r.route not in LISTINGS] == []
+RETRYABLE = sorted(path for path, (section, reason) in BROKEN.items()
+                   if section == "errors" and reason in ("timeout", "http_500"))
+
+
+def test_second_run_requests_no_article_page_except_failures_worth_retrying(crawl):
+    """Stored, duplicate, not-an-article and gone-for-good (404, loop) pages are never
+    fetched again; a timeout or a 500 is retried directly (its feed answers 304)."""
+    articles = {r.route for r in crawl.second_requests if r.route not in LISTINGS}
+    assert articles == set(RETRYABLE)
+
+
+@pytest.mark.parametrize("path, outcome, attempts", [
+    ("/ai-labs/slow-story", "error", 2), ("/ai-labs/server-error", "error", 2),
+    ("/ai-labs/retracted-story", "gone", 1), ("/loop-a", "gone", 1)])
+def test_failures_are_remembered_for_bounded_retries(crawl, path, outcome, attempts):
+    (row,) = query(crawl.db, "SELECT outcome, attempts FROM fetch_state WHERE url = ?", crawl.url(path))
+    assert (row["outcome"], row["attempts"]) == (outcome, attempts)
 
 
 def test_second_run_gets_304_for_every_feed_and_sitemap(crawl):

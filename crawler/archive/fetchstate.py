@@ -4,7 +4,10 @@
 pages) keep their ETag / Last-Modified so the next run can ask "changed?" and
 pay nothing for a 304. Article URLs keep their outcome: a URL that was stored,
 was a duplicate, or was not an article is in the seen-set and is never
-downloaded again; one that failed (timeout, 500) is not, so it is retried.
+downloaded again; one that failed for a reason that may pass (timeout, 500,
+connection) is retried directly on the next runs, since its listing will
+likely answer 304, until MAX_ATTEMPTS; one that is gone for good (404, 410, a
+redirect loop) or too large joins the seen-set.
 
 Functions only execute statements, on `db.conn` (sqlite-utils 4's
 `db.execute` commits a write when no transaction is open); callers decide the
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-SEEN_OUTCOMES = ("stored", "duplicate", "not_article")
+SEEN_OUTCOMES = ("stored", "duplicate", "not_article", "gone", "gave_up")
+MAX_ATTEMPTS = 3
+PERMANENT_ERRORS = ("http_404", "http_410", "redirect_loop")
 
 
 def utc_now() -> str:
@@ -24,8 +29,9 @@ def utc_now() -> str:
 
 
 def is_seen(db, url: str) -> bool:
+    marks = ", ".join("?" * len(SEEN_OUTCOMES))
     row = db.conn.execute(
-        "SELECT 1 FROM fetch_state WHERE url = ? AND outcome IN (?, ?, ?)", [url, *SEEN_OUTCOMES]
+        f"SELECT 1 FROM fetch_state WHERE url = ? AND outcome IN ({marks})", [url, *SEEN_OUTCOMES]
     ).fetchone()
     return row is not None
 
@@ -66,3 +72,30 @@ def record_outcome(db, urls, *, source: str, outcome: str, article_id: int | Non
                last_fetched = excluded.last_fetched""",
         [(url, source, status, outcome, article_id, now, now) for url in dict.fromkeys(urls)],
     )
+
+
+def record_failure(db, url: str, *, source: str, reason: str, status: int | None = None) -> str:
+    """Remember a failed article fetch; returns the outcome: error, gave_up or gone."""
+    row = db.conn.execute("SELECT attempts FROM fetch_state WHERE url = ?", [url]).fetchone()
+    attempts = ((row[0] or 0) if row else 0) + 1
+    if reason in PERMANENT_ERRORS:
+        outcome = "gone"
+    else:
+        outcome = "error" if attempts < MAX_ATTEMPTS else "gave_up"
+    now = utc_now()
+    db.conn.execute(
+        """INSERT INTO fetch_state (url, kind, source, status, outcome, reason, attempts,
+                                    first_seen, last_fetched)
+           VALUES (?, 'article', ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(url) DO UPDATE SET
+               status = excluded.status, outcome = excluded.outcome, reason = excluded.reason,
+               attempts = excluded.attempts, last_fetched = excluded.last_fetched""",
+        [url, source, status, outcome, reason, attempts, now, now])
+    return outcome
+
+
+def urls_to_retry(db, source: str) -> list[str]:
+    """Article URLs of `source` whose last fetch failed for a reason that may pass."""
+    return [row[0] for row in db.conn.execute(
+        "SELECT url FROM fetch_state WHERE outcome = 'error' AND source = ? ORDER BY last_fetched",
+        [source])]

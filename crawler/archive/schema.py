@@ -126,8 +126,24 @@ def _v3_alert_outbox(db: sqlite_utils.Database) -> None:
         " rule TEXT PRIMARY KEY, last_article_id INTEGER NOT NULL, updated TEXT)")
 
 
+def _v4_article_retries(db: sqlite_utils.Database) -> None:
+    """Failed article URLs are retried on later runs, a bounded number of times.
+
+    Listings answer 304 when unchanged, so an article that failed (timeout,
+    500) would never be seen again through its feed: `fetch_state` keeps the
+    failure's `reason` and the number of `attempts` so the spider can retry it
+    directly, and stop after a few.
+    """
+    columns = db["fetch_state"].columns_dict
+    if "attempts" not in columns:
+        db.execute("ALTER TABLE fetch_state ADD COLUMN attempts INTEGER")
+    if "reason" not in columns:
+        db.execute("ALTER TABLE fetch_state ADD COLUMN reason TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS fetch_state_retry ON fetch_state (outcome, source)")
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS = [_v1_spine, _v2_near_duplicates, _v3_alert_outbox]
+MIGRATIONS = [_v1_spine, _v2_near_duplicates, _v3_alert_outbox, _v4_article_retries]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

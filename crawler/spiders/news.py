@@ -15,7 +15,8 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawler.archive import open_archive
-from crawler.archive.fetchstate import is_seen, utc_now
+from crawler.archive.fetchstate import (
+    is_seen, record_failure, record_outcome, urls_to_retry, utc_now)
 from crawler.config import load_config
 from crawler.crawlsettings import settings_from_config
 from crawler.discovery import Link, ListingError, follows, parse_feed, parse_sitemap
@@ -63,6 +64,9 @@ class NewsSpider(scrapy.Spider):
                 yield self._listing_request(url, source, "sitemap", self.parse_sitemap)
             for url in source.pages:
                 yield self._listing_request(url, source, "page", self.parse_section)
+            for url in urls_to_retry(self.db, source.name):
+                self.crawler.stats.inc_value(source_key(source.name, "retried"))
+                yield self._request_article(url, source, {})
 
     def closed(self, reason):
         if self.db is not None:
@@ -129,8 +133,11 @@ class NewsSpider(scrapy.Spider):
         if is_seen(self.db, url):
             self.crawler.stats.inc_value(source_key(source.name, "already_seen"))
             return
-        meta = {"newsmon_source": source.name, "newsmon_kind": "article", "newsmon_hints": link.hints}
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
+        yield self._request_article(url, source, link.hints)
+
+    def _request_article(self, url: str, source, hints: dict):
+        meta = {"newsmon_source": source.name, "newsmon_kind": "article", "newsmon_hints": hints}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
 
     def parse_article(self, response):
         meta = response.meta
@@ -156,4 +163,19 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(source_key(source, bucket, reason))
         if request.meta.get("newsmon_kind") != "article":
             self.crawler.stats.inc_value(source_key(source, "listings_failed"))
+        else:
+            chain = [*request.meta.get("redirect_urls", ()), request.url]
+            self._remember_failure([clean_url(url) for url in chain], source, bucket, reason)
         logger.warning("%s: %s %s: %s", source, bucket.rstrip("s"), request.url, reason)
+
+    def _remember_failure(self, urls: list[str], source: str, bucket: str, reason: str) -> None:
+        """Errors are retried on later runs (a few times); a too-large page is not.
+
+        Every URL of a redirect chain is remembered: the next run checks the one
+        its listing gives."""
+        with self.db.conn:
+            if bucket == "errors":
+                for url in dict.fromkeys(urls):
+                    record_failure(self.db, url, source=source, reason=reason)
+            elif reason == "too_large":
+                record_outcome(self.db, urls, source=source, outcome="not_article", status=None)
