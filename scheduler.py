@@ -51,6 +51,7 @@ from datetime import datetime, timezone
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from crawler.alerts.health import notify_health
 from crawler.archive import ArchiveError, open_archive
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.archive.runs import health_report, last_runs
@@ -168,7 +169,7 @@ class Daemon:
                            result.output_tail.strip()[-1500:])
 
     def _check_health(self, name: str) -> None:
-        """Log when a source becomes unhealthy or recovers."""
+        """Log when a source becomes unhealthy or recovers, and tell [health] notify."""
         source = self.config.source(name)
         db = open_archive(self.config.archive_path)
         try:
@@ -178,11 +179,13 @@ class Daemon:
         previous = self._health.get(name)
         self._health[name] = report["status"]
         if report["status"] in ("failing", "stale") and previous != report["status"]:
-            # HOOK(health alerts): deliver through crawler.alerts.delivery.deliver() once the
-            # config names channels for operational messages (see the report to the lead).
             logger.warning("%s: unhealthy (%s): %s", name, report["status"], report["reason"])
         elif report["status"] == "ok" and previous in ("failing", "stale"):
             logger.info("%s: healthy again", name)
+        else:
+            return
+        if self.config.health_notify:
+            notify_health(self.config.health_notify, name, report["status"], report["reason"])
 
     # -- stop --------------------------------------------------------------------
     def stop(self) -> None:

@@ -56,6 +56,7 @@ class Config:
     use_builtin_companies: bool = True
     alerts: tuple[dict, ...] = ()
     dedup_threshold: float = 0.5
+    health_notify: tuple[str, ...] = ()
     raw: dict = field(default_factory=dict, repr=False)
 
     def source(self, name: str) -> Source:
@@ -136,6 +137,7 @@ SECTION_SPECS: dict[str, dict[str, tuple]] = {
     },
     "dedup": {"threshold": (NUMBER, _unit_interval)},
     "tagging": {"builtin": (bool, None)},
+    "health": {"notify": (STRINGS, _non_empty)},
 }
 
 TABLE_LIST_SPECS: dict[str, dict[str, tuple]] = {
@@ -331,6 +333,7 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
         companies=tuple(data.get("companies", ())),
         use_builtin_companies=data.get("tagging", {}).get("builtin", True),
         alerts=tuple(data.get("alerts", ())),
+        health_notify=tuple(data.get("health", {}).get("notify", ())),
         dedup_threshold=float(data.get("dedup", {}).get("threshold", 0.5)),
         raw=data,
     )

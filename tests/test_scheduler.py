@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO, newsmon_env
+from conftest import REPO, newsmon_env, unused_port
 from crawler.archive import open_archive
 from crawler.archive.lock import ArchiveLock
 from crawler.archive.runs import record_run
@@ -269,6 +269,22 @@ def test_a_crashing_crawl_does_not_stop_the_daemon_or_other_sources(
     assert "frontiernews: crawl child ended with SIGKILL" in daemon.log
     assert_runs_never_overlap(runs(archive))
     assert_archive_consistent(archive)
+
+
+def test_a_source_that_keeps_failing_is_announced_to_health_channels(
+        write_config, tmp_path, start_daemon, webhook_receiver):
+    """Three failed runs in a row make a source `failing`: [health] notify hears it once."""
+    down = f"http://127.0.0.1:{unused_port()}/feed.xml"
+    config = write_config(tmp_path, sources=[{"name": "down", "feeds": [down], "schedule": "every 1s"}])
+    config.write_text(config.read_text() + f'\n[health]\nnotify = ["{webhook_receiver.url("/ops")}"]\n')
+    daemon = start_daemon(config)
+    (post,) = webhook_receiver.wait_for(1, "/ops", timeout=40)
+    wait_for(lambda: len(runs(tmp_path / "newsmon.db", "down")) >= 4, 20, "a fourth failed run")
+    code, _ = daemon.stop()
+    assert code == 0, daemon.log
+    assert post["title"] == "[newsmon] source down is failing"
+    assert len(webhook_receiver.posts("/ops")) == 1, "announced on the change, not on every run"
+    assert "down: unhealthy (failing)" in daemon.log
 
 
 def test_missed_runs_are_coalesced_and_one_daemon_per_archive(
