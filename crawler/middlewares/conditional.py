@@ -2,12 +2,18 @@
 
 The validators (ETag, Last-Modified) live in the archive's `fetch_state`
 table, not in a cache directory, so they survive as long as the archive and
-travel with it.
+travel with it. They are written only when the crawl finishes: a crawl
+killed halfway may not have fetched every article its listings named, and a
+stored validator would make the next run's listing answer 304 and hide those
+articles for good. Unwritten, the next run reads the listings in full and
+skips what the seen-set already has.
 """
 
 from __future__ import annotations
 
 import logging
+
+from scrapy import signals
 
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import listing_validators, record_listing
@@ -25,11 +31,14 @@ def _header(response, name: str) -> str | None:
 class ConditionalRequestMiddleware:
     def __init__(self, archive_path: str):
         self.archive_path = archive_path
+        self.fetched: dict[str, dict] = {}   # listing URL -> what to record at the end
         self._db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings["NEWSMON_ARCHIVE"])
+        middleware = cls(crawler.settings["NEWSMON_ARCHIVE"])
+        crawler.signals.connect(middleware._spider_closed, signal=signals.spider_closed)
+        return middleware
 
     @property
     def db(self):
@@ -50,9 +59,20 @@ class ConditionalRequestMiddleware:
     def process_response(self, request, response):
         kind = request.meta.get("newsmon_kind")
         if kind in LISTING_KINDS and response.status in (200, 304):
-            with self.db.conn:
-                record_listing(self.db, clean_url(request.url), kind=kind,
-                               source=request.meta.get("newsmon_source", ""),
-                               status=response.status, etag=_header(response, "ETag"),
-                               last_modified=_header(response, "Last-Modified"))
+            self.fetched[clean_url(request.url)] = {
+                "kind": kind, "source": request.meta.get("newsmon_source", ""),
+                "status": response.status, "etag": _header(response, "ETag"),
+                "last_modified": _header(response, "Last-Modified")}
         return response
+
+    def _spider_closed(self, spider, reason):
+        if reason != "finished":
+            logger.info("crawl %s: listing validators not stored, the next run reads them in full",
+                        reason)
+        elif self.fetched:
+            with self.db.conn:
+                for url, fetched in self.fetched.items():
+                    record_listing(self.db, url, **fetched)
+        if self._db is not None:
+            self._db.close()
+            self._db = None
