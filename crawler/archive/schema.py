@@ -20,6 +20,14 @@ from crawler.archive.errors import ArchiveError
 logger = logging.getLogger(__name__)
 
 
+def add_missing_columns(db: sqlite_utils.Database, table: str, columns: dict) -> None:
+    """Idempotent ALTER TABLE ADD COLUMN, so a migration can simply run again."""
+    existing = db[table].columns_dict
+    for name, col_type in columns.items():
+        if name not in existing:
+            db[table].add_column(name, col_type)
+
+
 def _v1_spine(db: sqlite_utils.Database) -> None:
     db["articles"].create(
         {
@@ -89,8 +97,7 @@ def _v2_near_duplicates(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS lsh_bands ("
         " band_key INTEGER NOT NULL, article_id INTEGER NOT NULL,"
         " PRIMARY KEY (band_key, article_id)) WITHOUT ROWID")
-    if "similarity" not in db["articles"].columns_dict:
-        db.execute("ALTER TABLE articles ADD COLUMN similarity REAL")
+    add_missing_columns(db, "articles", {"similarity": float})
     db.create_view("stories", """
         SELECT story.id AS story_id, story.title, story.url,
                MIN(copy.fetched_at) AS first_seen, story.published,
@@ -112,11 +119,7 @@ def _v3_alert_outbox(db: sqlite_utils.Database) -> None:
     rule's high-water mark: the last article id it was matched against, so
     matching only ever reads rows above it.
     """
-    columns = db["alerts"].columns_dict
-    if "story_id" not in columns:
-        db.execute("ALTER TABLE alerts ADD COLUMN story_id INTEGER")
-    if "digest" not in columns:
-        db.execute("ALTER TABLE alerts ADD COLUMN digest TEXT")
+    add_missing_columns(db, "alerts", {"story_id": int, "digest": str})
     db.execute("UPDATE alerts SET story_id = article_id WHERE story_id IS NULL")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS alerts_rule_story_channel"
                " ON alerts (rule, story_id, channel)")
@@ -134,11 +137,7 @@ def _v4_article_retries(db: sqlite_utils.Database) -> None:
     failure's `reason` and the number of `attempts` so the spider can retry it
     directly, and stop after a few.
     """
-    columns = db["fetch_state"].columns_dict
-    if "attempts" not in columns:
-        db.execute("ALTER TABLE fetch_state ADD COLUMN attempts INTEGER")
-    if "reason" not in columns:
-        db.execute("ALTER TABLE fetch_state ADD COLUMN reason TEXT")
+    add_missing_columns(db, "fetch_state", {"attempts": int, "reason": str})
     db.execute("CREATE INDEX IF NOT EXISTS fetch_state_retry ON fetch_state (outcome, source)")
 
 
