@@ -109,7 +109,11 @@ def normalise(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """sha1 of the normalised body: the key of exact (up to style) copies."""
-    return hashlib.sha1(normalise(text).encode("utf-8")).hexdigest()
+    return _sha1(normalise(text))
+
+
+def _sha1(normalised: str) -> str:
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
@@ -152,9 +156,18 @@ def minhash(items: set[bytes], num_perm: int = NUM_PERM) -> np.ndarray:
     return sketch.hashvalues.astype("<u4")
 
 
+def fingerprints(text: str) -> tuple[str, Signature | None]:
+    """(content_hash, signature) of a body, normalising it once for both."""
+    normalised = normalise(text)
+    return _sha1(normalised), _signature(normalised.split(), text)
+
+
 def signature(text: str) -> Signature | None:
     """The body's signature, or None when it is too short to sign reliably."""
-    words = normalise(text).split()
+    return _signature(normalise(text).split(), text)
+
+
+def _signature(words: list[str], text: str) -> Signature | None:
     if len(words) < MIN_WORDS:
         logger.debug("no signature: %d words (< %d)", len(words), MIN_WORDS)
         return None

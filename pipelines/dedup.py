@@ -14,7 +14,7 @@ from __future__ import annotations
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import is_seen
 from crawler.items import Rejected
-from crawler.neardup import content_hash, signature
+from crawler.neardup import fingerprints
 
 
 class DedupPipeline:
@@ -39,6 +39,5 @@ class DedupPipeline:
         if url in self.urls_this_run or is_seen(self.db, url):
             raise Rejected("duplicate_url", url)
         self.urls_this_run.add(url)
-        item["content_hash"] = content_hash(item["body"])
-        item["signature"] = signature(item["body"])
+        item["content_hash"], item["signature"] = fingerprints(item["body"])
         return item

@@ -187,3 +187,9 @@ def test_short_texts_need_a_higher_similarity(story):
 ])
 def test_different_articles_of_one_outlet_do_not_link(a, b):
     assert not links(extracted(a), extracted(b), threshold=0.2)
+
+
+def test_fingerprints_equal_content_hash_and_signature(story):
+    body_hash, sig = neardup.fingerprints(story)
+    assert body_hash == neardup.content_hash(story)
+    assert neardup.serialise(sig) == neardup.serialise(signature(story))
