@@ -73,7 +73,7 @@ def test_retag_waits_for_no_crawl(config, tmp_path):
     with ArchiveLock(tmp_path / "archive.db"):
         result = CliRunner().invoke(retag, ["--config", str(config)])
     assert result.exit_code == EXIT_LOCKED
-    assert "run retag when it has finished" in result.output
+    assert "another crawl is running" in result.output and "not retagging" in result.output
 
 
 def test_help_shows_an_example():

@@ -135,3 +135,11 @@ def test_reindex_signs_articles_stored_without_signatures(config, tmp_path):
     assert result.exit_code == 0 and "signed 3 articles" in result.output
     assert db["signatures"].count == 3
     assert "signed 0 articles" in invoke("reindex", "--config", config).output
+
+
+def test_reindex_refuses_while_a_crawl_holds_the_archive(config, tmp_path):
+    from crawler.archive.lock import ArchiveLock
+
+    with ArchiveLock(tmp_path / "a.db"):
+        result = invoke("reindex", "--config", config)
+    assert result.exit_code == 4 and "not reindexing" in result.output

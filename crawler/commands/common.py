@@ -8,6 +8,7 @@ import sys
 import click
 
 from crawler.archive import ArchiveError, open_archive
+from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.config import ConfigError, load_config
 
 # Exit codes (documented in README.md, "Exit codes").
@@ -56,3 +57,15 @@ def echo_table(rows: list[dict], columns: list[str] | None = None) -> None:
         return
     columns = columns or list(rows[0])
     click.echo(tabulate([[row.get(c) for c in columns] for row in rows], headers=columns))
+
+
+def lock_archive_or_exit(path, doing: str) -> ArchiveLock:
+    """One writer of the archive at a time (crawler/archive/lock.py); the loser exits at once."""
+    try:
+        return ArchiveLock(path).acquire()
+    except ArchiveLocked as exc:
+        holder = f" by {exc.holder}" if exc.holder else ""
+        fail(f"{path}: another crawl is running on this archive (locked{holder}); "
+             f"not {doing}. Lock file: {exc.lock_path}", EXIT_LOCKED)
+    except OSError as exc:
+        fail(f"{path}: cannot create the lock next to the archive: {exc}", EXIT_ARCHIVE)

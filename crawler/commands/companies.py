@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.archive.mentions import company_counts, retag_archive
 from crawler.commands.common import (
-    EXIT_LOCKED, config_option, echo_json, echo_table, fail, json_option, load_config_or_exit,
+    config_option, echo_json, echo_table, json_option, load_config_or_exit, lock_archive_or_exit,
     open_archive_or_exit)
 from crawler.tagging import CompanyMatcher, load_companies
 
@@ -51,11 +50,7 @@ def retag(config_path):
     """
     config = load_config_or_exit(config_path)
     db = open_archive_or_exit(config.archive_path)
-    try:
-        lock = ArchiveLock(config.archive_path).acquire()
-    except ArchiveLocked as exc:
-        fail(f"{config.archive_path}: a crawl is writing this archive ({exc.holder or 'locked'}); "
-             "run retag when it has finished", EXIT_LOCKED)
+    lock = lock_archive_or_exit(config.archive_path, "retagging (run it when the crawl has finished)")
     try:
         matcher = CompanyMatcher(load_companies(config.companies, config.use_builtin_companies))
         counts = retag_archive(db, matcher)

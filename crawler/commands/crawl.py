@@ -7,11 +7,10 @@ import sqlite3
 
 import click
 
-from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.archive.runs import runs_by_id
 from crawler.commands.common import (
-    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, config_option,
-    echo_table, fail, load_config_or_exit, open_archive_or_exit)
+    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, config_option, echo_table, fail,
+    load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
 from crawler.runlog import RUN_IDS_STAT
 
 
@@ -22,18 +21,6 @@ def check_writable(db, path) -> None:
         db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         fail(f"{path}: archive is not writable: {exc}", EXIT_ARCHIVE)
-
-
-def lock_or_exit(path) -> ArchiveLock:
-    """One crawl per archive at a time (see crawler/archive/lock.py); the loser exits at once."""
-    try:
-        return ArchiveLock(path).acquire()
-    except ArchiveLocked as exc:
-        holder = f" by {exc.holder}" if exc.holder else ""
-        fail(f"{path}: another crawl is running on this archive (locked{holder}); "
-             f"not crawling. Lock file: {exc.lock_path}", EXIT_LOCKED)
-    except OSError as exc:
-        fail(f"{path}: cannot create the crawl lock next to the archive: {exc}", EXIT_ARCHIVE)
 
 
 def _reasons(counts: dict) -> str:
@@ -78,7 +65,7 @@ def crawl(config_path, sources, log_level, quiet):
         if name not in known:
             fail(f"{config.file}: --source {name!r}: no such source (known: "
                  f"{', '.join(sorted(known))})", EXIT_CONFIG)
-    lock = lock_or_exit(config.archive_path)  # held until this process exits
+    lock = lock_archive_or_exit(config.archive_path, "crawling")  # held until this process exits
     db = open_archive_or_exit(config.archive_path)
     check_writable(db, config.archive_path)
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from crawler.archive.neardup_index import backfill_signatures
-from crawler.commands.common import config_option, load_config_or_exit, open_archive_or_exit
+from crawler.commands.common import (
+    config_option, load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
 
 
 @click.command()
@@ -21,6 +22,10 @@ def reindex(config_path):
     """
     config = load_config_or_exit(config_path)
     db = open_archive_or_exit(config.archive_path)
-    with db.conn:
-        signed = backfill_signatures(db)
+    lock = lock_archive_or_exit(config.archive_path, "reindexing")
+    try:
+        with db.conn:
+            signed = backfill_signatures(db)
+    finally:
+        lock.release()
     click.echo(f"signed {signed} articles")
