@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.tagging import CompanyMatcher, load_companies  # noqa: E402
+from crawler.companies import load_companies  # noqa: E402
+from crawler.tagging import CompanyMatcher  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "tagging" / "labelled.json"
 PAGES = ROOT.parent / "shared" / "extraction-bench" / "html"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from crawler.tagging import CompanyMatcher, load_companies
+from crawler.companies import load_companies
+from crawler.tagging import CompanyMatcher
 
 logger = logging.getLogger(__name__)
 

@@ -88,7 +88,7 @@ def test_a_rule_needs_a_channel(tmp_path):
 
 def test_untracked_company_names_are_reported_with_a_hint():
     from crawler.alerts.status import company_warnings
-    from crawler.tagging import load_companies
+    from crawler.companies import load_companies
 
     rules = [rule_from_table({"name": "c", "companies": ["nvidia", "Mistral", "Acme Robotics"],
                               "notify": ["json://h/x"]})]

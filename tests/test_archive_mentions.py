@@ -6,7 +6,8 @@ import pytest
 
 from crawler.archive import open_archive
 from crawler.archive.mentions import company_counts, company_filter_sql, retag_archive, save_mentions
-from crawler.tagging import CompanyMatcher, load_companies
+from crawler.companies import load_companies
+from crawler.tagging import CompanyMatcher
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
 

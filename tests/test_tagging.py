@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.tagging import BUILTIN_COMPANIES, CompanyMatcher, load_companies
+from crawler.companies import BUILTIN_COMPANIES, load_companies
+from crawler.tagging import CompanyMatcher
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE / "fixtures" / "expected.json"   # a copy of ../shared/fixtures/seed-article/

@@ -25,7 +25,7 @@ from crawler.alerts.rules import rules_from_config
 from crawler.alerts.sender import SendReport, run_alerts
 from crawler.alerts.status import company_warnings
 from crawler.archive import open_archive
-from crawler.tagging import load_companies
+from crawler.companies import load_companies
 
 logger = logging.getLogger(__name__)
 
