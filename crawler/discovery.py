@@ -148,6 +148,9 @@ def parse_sitemap(body: bytes, max_bytes: int = 50 * 2**20) -> tuple[str, list[L
         if "published" not in hints and kind == "urlset":
             hints.update(_hints(published=iso_utc(_child_text(entry, "lastmod"))))
         links.append(Link(loc, hints))
+    if not links and parser.error_log:
+        # recover=True reads a damaged file as an empty one: say so instead.
+        raise ListingError(f"malformed sitemap: {parser.error_log[0].message}")
     return kind, links
 
 

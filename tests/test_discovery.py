@@ -101,3 +101,13 @@ def test_follow_patterns_search_the_absolute_url():
     assert follows("http://h/ai-labs/story-1", patterns)
     assert not follows("http://h/ai-labs/", patterns)
     assert not follows("http://h/about", patterns)
+
+
+def test_truncated_sitemap_is_an_error_not_an_empty_listing():
+    with pytest.raises(ListingError, match="malformed"):
+        parse_sitemap(NEWS_SITEMAP[:120])
+
+
+def test_a_sitemap_with_a_damaged_tail_keeps_what_it_could_read():
+    kind, links = parse_sitemap(NEWS_SITEMAP.replace(b"</urlset>", b"<url><loc>http://h/n/3"))
+    assert kind == "urlset" and [l.url for l in links][:2] == ["http://h/n/1", "http://h/n/2"]

@@ -397,3 +397,21 @@ def test_archive_that_cannot_be_opened_exits_3(run_newsmon, write_config, tmp_pa
     proc = run_newsmon("crawl", "--config", write_config(tmp_path, archive="blocker/newsmon.db"))
     assert proc.returncode == 3, (proc.returncode, proc.stderr[-2000:])
     assert "blocker" in proc.stderr
+
+
+def test_unreadable_feed_and_sitemap_are_counted_not_fatal(run_newsmon, fixture_web, write_config, tmp_path):
+    """A feed that is an HTML error page and a sitemap that is truncated XML: the run
+    completes, nothing is stored from them, and each is named in the run's errors."""
+    site = fixture_web.frontier
+    site.set("/broken-feed.xml", "<html><body><h1>Service unavailable</h1></body></html>",
+             content_type="text/html")
+    site.set("/broken-sitemap.xml", '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps',
+             content_type="application/xml")
+    sources = [{"name": "broken", "feeds": [site.url("/broken-feed.xml")],
+                "sitemaps": [site.url("/broken-sitemap.xml")]}]
+    proc = run_newsmon("crawl", "--config", write_config(tmp_path, sources=sources))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (run,) = query(tmp_path / "newsmon.db", "select * from runs")
+    assert json.loads(run["details"])["errors"] == {"bad_listing": 2}
+    assert run["outcome"] == "partial" and run["new_articles"] == 0
+    assert "unreadable listing" in proc.stderr
