@@ -73,6 +73,6 @@ def stats(config_path, as_json):
         return
     click.echo(f"archive: {config.archive_path}")
     for key, value in totals.items():
-        click.echo(f"  {key:15s} {value}")
+        click.echo(f"  {key:15s} {'-' if value is None else value}")
     click.echo("")
     echo_table(per_source)
