@@ -60,7 +60,8 @@ from crawler.commands.common import (
     EXIT_ARCHIVE, EXIT_CONFIG, EXIT_DELIVERY, EXIT_LOCKED, EXIT_OK)
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawljob import CrawlJob
-from crawler.timetable import cadence_seconds, daemon_trigger, next_fire_time, parse_utc
+from crawler.timetable import cadence_seconds, daemon_trigger, next_fire_time
+from crawler.utc import iso, parse_utc
 
 logger = logging.getLogger("newsmon.scheduler")
 
@@ -112,7 +113,7 @@ class Daemon:
                 id=f"crawl:{source.name}", name=f"crawl {source.name}", executor="crawls",
                 next_run_time=first)
             logger.info("%s: schedule %r, first run %s", source.name, source.schedule,
-                        "now" if first <= now else first.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                        "now" if first <= now else iso(first))
         self._schedule_alerts()
         self.scheduler.start()
 

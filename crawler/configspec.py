@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.schedule import ScheduleError, parse_schedule

@@ -16,7 +16,7 @@ import json
 import logging
 
 from crawler.archive import open_archive
-from crawler.archive.fetchstate import utc_now
+from crawler.utc import iso_now
 from crawler.archive.runs import record_run, runs_by_id
 from crawler.childproc import Child, ChildResult, newsmon_command
 from crawler.commands.common import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
@@ -40,7 +40,7 @@ def daemon_run_row(source: str, started: str, result: ChildResult) -> dict:
     stopped_by_us = result.terminated or result.killed
     outcome = "failed" if result.timed_out else "interrupted" if stopped_by_us else "crashed"
     return {
-        "source": source, "started": started, "finished": utc_now(), "outcome": outcome,
+        "source": source, "started": started, "finished": iso_now(), "outcome": outcome,
         "requests": 0, "new_articles": 0, "duplicates": 0, "not_modified": 0,
         "dropped": 0, "errors": 0,
         "details": {"recorded_by": "scheduler", "exit_code": result.returncode,
@@ -75,7 +75,7 @@ class CrawlJob:
             self._before = max_run_id(db)
         finally:
             db.close()
-        self._started = utc_now()
+        self._started = iso_now()
         argv = newsmon_command("crawl", "--config", str(self.config.file),
                                "--source", self.source, "--log-level", self.log_level)
         self.child = Child(argv, label=f"crawl {self.source}")

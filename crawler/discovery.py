@@ -22,6 +22,8 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
+from crawler.utc import iso, parse_utc
+
 logger = logging.getLogger(__name__)
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -40,20 +42,16 @@ class Link:
 def _iso_from_struct(value) -> str | None:
     if not value:
         return None
-    return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc))
 
 
 def iso_utc(text: str | None) -> str | None:
     """ISO 8601 UTC from a W3C datetime ('2026-05-01', '2026-05-01T09:00:00+02:00')."""
-    if not text:
-        return None
     try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        parsed = parse_utc(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(parsed) if parsed else None
 
 
 def _hints(**values) -> dict:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import trafilatura
 from trafilatura.meta import reset_caches
+
+from crawler.utc import iso
 
 MIN_WORDS = 50
 # trafilatura keeps module-level caches that grow in long-lived processes.
@@ -81,9 +83,7 @@ def to_utc_iso(value: str | None) -> str | None:
             parsed = datetime.strptime(value, fmt)
         except ValueError:
             continue
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(parsed)
     return None
 
 

@@ -13,10 +13,11 @@ import logging
 from scrapy import signals
 
 from crawler.archive import open_archive
-from crawler.archive.fetchstate import record_outcome, utc_now
+from crawler.archive.fetchstate import record_outcome
 from crawler.archive.runs import record_run
 from crawler.items import Rejected
 from crawler.stats import source_counters, source_key
+from crawler.utc import iso_now
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def summarise(source: str, counters: dict, started: str, close_reason: str) -> d
     dropped = {k.split("/", 1)[1]: v for k, v in counters.items() if k.startswith("dropped/")}
     errors = {k.split("/", 1)[1]: v for k, v in counters.items() if k.startswith("errors/")}
     return {
-        "source": source, "started": started, "finished": utc_now(),
+        "source": source, "started": started, "finished": iso_now(),
         "outcome": run_outcome(counters, close_reason),
         "requests": counters.get("requests", 0),
         "new_articles": counters.get("new_articles", 0),
@@ -72,7 +73,7 @@ class RunRecorder:
         return self._db
 
     def _spider_opened(self, spider):
-        self.started = utc_now()
+        self.started = iso_now()
 
     def _request_reached(self, request, spider):
         source = request.meta.get("newsmon_source")

@@ -17,13 +17,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.schedule import interval_seconds, parse_schedule
 
 
-def parse_utc(text: str | None) -> datetime | None:
-    """A `runs.started` value ("2026-05-01T09:00:00Z") as an aware datetime."""
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
 def cadence_seconds(schedule: str, now: datetime | None = None) -> float:
     """How often the schedule fires: the interval, or a cron's mean gap over its next fires."""
     seconds = interval_seconds(schedule)

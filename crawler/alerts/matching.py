@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.alerts.digest import due_time
-from crawler.alerts.outbox import enqueue, iso, write_transaction
+from crawler.alerts.outbox import enqueue, write_transaction
+from crawler.utc import iso
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+from crawler.utc import iso
+
 logger = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -27,11 +29,6 @@ BACKOFF_SECONDS = 120        # 2, 4, 8, 16 minutes between the five attempts
 BACKOFF_CAP_SECONDS = 3600
 LEASE_SECONDS = 300
 ERROR_LIMIT = 500            # characters of an error kept in last_error
-
-
-def iso(moment: datetime) -> str:
-    """The archive's time format (as fetched_at): ISO 8601 UTC, second precision."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_now() -> datetime:

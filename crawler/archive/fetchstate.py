@@ -17,15 +17,11 @@ the same transaction as the articles they describe.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from crawler.utc import iso_now
 
 SEEN_OUTCOMES = ("stored", "duplicate", "not_article", "gone", "gave_up")
 MAX_ATTEMPTS = 3
 PERMANENT_ERRORS = ("http_404", "http_410", "redirect_loop")
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def is_seen(db, url: str) -> bool:
@@ -44,7 +40,7 @@ def listing_validators(db, url: str) -> tuple[str | None, str | None]:
 def record_listing(db, url: str, *, kind: str, source: str, status: int,
                    etag: str | None, last_modified: str | None) -> None:
     """Remember a listing fetch; a 304 keeps the validators it was asked with."""
-    now = utc_now()
+    now = iso_now()
     db.conn.execute(
         """INSERT INTO fetch_state (url, kind, source, etag, last_modified, status, outcome,
                                     first_seen, last_fetched)
@@ -61,7 +57,7 @@ def record_listing(db, url: str, *, kind: str, source: str, status: int,
 def record_outcome(db, urls, *, source: str, outcome: str, article_id: int | None = None,
                    status: int | None = 200) -> None:
     """Remember what became of every URL that led to one page."""
-    now = utc_now()
+    now = iso_now()
     db.conn.executemany(
         """INSERT INTO fetch_state (url, kind, source, status, outcome, article_id,
                                     first_seen, last_fetched)
@@ -82,7 +78,7 @@ def record_failure(db, url: str, *, source: str, reason: str, status: int | None
         outcome = "gone"
     else:
         outcome = "error" if attempts < MAX_ATTEMPTS else "gave_up"
-    now = utc_now()
+    now = iso_now()
     db.conn.execute(
         """INSERT INTO fetch_state (url, kind, source, status, outcome, reason, attempts,
                                     first_seen, last_fetched)

@@ -28,8 +28,9 @@ import fcntl
 import logging
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
+
+from crawler.utc import iso_now
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class ArchiveLock:
         return self
 
     def _write_holder(self, fd: int) -> None:
-        since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        since = iso_now()
         command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))
         text = f"pid {os.getpid()} since {since}: {command}\n"
         os.ftruncate(fd, 0)

@@ -15,6 +15,8 @@ import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 
+from crawler.utc import iso
+
 logger = logging.getLogger(__name__)
 
 MENTION_COLUMNS = ("article_id", "company", "count", "in_title", "first_offset", "matched", "snippet")
@@ -81,7 +83,7 @@ def retag_archive(db, matcher, batch_size: int = 500) -> dict:
 
 
 def _cutoff(now: datetime, span: timedelta) -> str:
-    return (now - span).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(now - span)
 
 
 def company_counts(db, now: datetime | None = None) -> list[dict]:

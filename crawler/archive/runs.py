@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from crawler.utc import parse_utc
+
 
 def record_run(db, run: dict) -> int:
     """Insert one run (details as a dict) and return its id."""
@@ -49,10 +51,6 @@ STALE_FLOOR_SECONDS = 2 * 86400
 USUAL_GAP_SAMPLE = 20
 
 
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _span(seconds: float) -> str:
     """12s, 40m, 5h, 3d: enough precision for a health message."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -81,11 +79,11 @@ def staleness(db, source: str, cadence_seconds: float | None = None,
         "SELECT MIN(started), MAX(started) FROM runs WHERE source = ?", [source]).fetchone()
     if latest is None:
         return None
-    productive = [_utc(row[0]) for row in db.execute(
+    productive = [parse_utc(row[0]) for row in db.execute(
         "SELECT started FROM runs WHERE source = ? AND new_articles > 0 ORDER BY id DESC LIMIT ?",
         [source, USUAL_GAP_SAMPLE])]
-    since = productive[0] if productive else _utc(first)
-    quiet = (_utc(latest) - since).total_seconds()
+    since = productive[0] if productive else parse_utc(first)
+    quiet = (parse_utc(latest) - since).total_seconds()
     gap = usual_gap(productive)
     limit = stale_limit(gap, cadence_seconds, floor)
     if quiet <= limit:

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive.stories import also_on
+from crawler.utc import iso, parse_utc
 
 RELATIVE = re.compile(r"^(\d+)\s*([hdwm])$")
 UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
@@ -26,12 +27,12 @@ def parse_since(text: str, now: datetime | None = None) -> str:
         cutoff = now - int(match.group(1)) * UNIT[match.group(2)]
     else:
         try:
-            cutoff = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            cutoff = parse_utc(text)
         except ValueError:
-            raise SearchError(f"--since {text!r}: use 7d, 24h, 2w, 1m or a date like 2026-05-01") from None
-        if cutoff.tzinfo is None:
-            cutoff = cutoff.replace(tzinfo=timezone.utc)
-    return cutoff.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            cutoff = None
+        if cutoff is None:
+            raise SearchError(f"--since {text!r}: use 7d, 24h, 2w, 1m or a date like 2026-05-01")
+    return iso(cutoff)
 
 
 def search_articles(db, query: str, *, company: str | None = None, since: str | None = None,

@@ -16,7 +16,7 @@ from scrapy.linkextractors import LinkExtractor
 
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import (
-    is_seen, record_failure, record_outcome, urls_to_retry, utc_now)
+    is_seen, record_failure, record_outcome, urls_to_retry)
 from crawler.config import load_config
 from crawler.crawlsettings import settings_from_config
 from crawler.discovery import Link, ListingError, follows, parse_feed, parse_sitemap
@@ -25,6 +25,7 @@ from crawler.failures import classify
 from crawler.items import ArticleItem
 from crawler.stats import source_key
 from crawler.urls import clean_url
+from crawler.utc import iso_now
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class NewsSpider(scrapy.Spider):
             html=decode_html(content_type, response.body)[1] if is_html else None,
             content_type=content_type,
             hints=meta.get("newsmon_hints") or {},
-            fetched_at=utc_now(),
+            fetched_at=iso_now(),
         )
 
     # -- failures -------------------------------------------------------------
