@@ -25,7 +25,6 @@ import argparse
 import gzip
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
