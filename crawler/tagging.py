@@ -23,7 +23,7 @@ goes through these rules:
    - `unit`: they follow a number ("3 tesla", "7-Tesla-MRT");
    - `numbered`: a number follows ("Figure 2");
    - `name_part`: a capitalised word follows ("Claude Monet", "Alexa Chung"),
-     unless the headline is in Title Case;
+     unless the headline is in Title Case, or an age does ("Claude, 82,");
    - an `avoid` word is within five words ("Mistral winds", "band Tesla").
 5. Evidence an ambiguous alias needs:
    - `start` (brands spelled as ordinary words, "Open AI", and names whose capital
@@ -84,6 +84,7 @@ NUMBER_BEFORE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)[\s-]?$")
 CURRENCY = set("$€£¥")
 SENTENCE_END = set(".!?:;•\n")
 SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|\n")
+PERSON_AGE = re.compile(r",\s\d{1,3}(?:,|\s(?:ans|Jahre|years)\b)")   # "Claude, 82," "Alexa, 16 ans"
 TICKER = re.compile(r"\((?:[A-Z]{2,8}:\s?)?[A-Z]{1,5}(?:\.[A-Z]{1,2})?\)")
 OPENERS = set(" \t\"“”«»‘’'([")
 CUE_REACH, AVOID_WORDS = 150, 5
@@ -241,6 +242,8 @@ class CompanyMatcher:
             if number and not re.fullmatch(r"(19|20)\d\d", number.group(1)):
                 return True
         if rule.numbered and re.match(r" \d", after):
+            return True
+        if rule.name_part and PERSON_AGE.match(after):
             return True
         return rule.name_part and not title_case and bool(re.match(r" [A-ZÀ-Þ][a-zß-ÿ]", after))
 
