@@ -24,7 +24,8 @@ goes through these rules:
    - `numbered`: a number follows ("Figure 2");
    - `name_part`: a capitalised word follows ("Claude Monet", "Alexa Chung"),
      unless the headline is in Title Case, or an age does ("Claude, 82,");
-   - an `avoid` word is within five words ("Mistral winds", "band Tesla").
+   - an `avoid` word is within five words of the same sentence ("Mistral winds",
+     "band Tesla").
 5. Evidence an ambiguous alias needs:
    - `start` (brands spelled as ordinary words, "Open AI", and names whose capital
      says enough mid-sentence): mid-sentence, the capital is enough ("shares of
@@ -187,10 +188,12 @@ class CompanyMatcher:
     def _judge(self, doc: str, title_len: int, hits: list[_Hit], twins: set) -> None:
         """Set each hit's verdict: word form first, then evidence, context, the article."""
         title_case = _is_title_case(doc[:title_len])
-        other = [hit.rule.ambiguous and self._other_sense(doc, title_len, title_case, hit) for hit in hits]
+        other = [bool(hit.rule.ambiguous) and self._other_sense(doc, title_len, title_case, hit)
+                 for hit in hits]
         twins.update((hit.company, hit.alias) for hit, is_other in zip(hits, other) if is_other)
         for hit, is_other in zip(hits, other):
-            hit.verdict = NO if is_other else self._needs(doc, title_len, hit, (hit.company, hit.alias) in twins)
+            twin = (hit.company, hit.alias) in twins
+            hit.verdict = NO if is_other else self._needs(doc, title_len, hit, twin)
         for level, test in ((EVIDENCE, self._has_evidence), (CONTEXT, self._has_cue)):
             accepted = [(hit.start, hit.company) for hit in hits if hit.verdict == YES]
             for hit in hits:
@@ -258,7 +261,7 @@ class CompanyMatcher:
         return _other_company_between(accepted, hit.company, low, high)
 
     def _has_evidence(self, doc: str, hit: _Hit, accepted: list[tuple[int, int]]) -> bool:
-        """Evidence in the hit's own sentence: an evidence word, a ticker, a currency sign, another company."""
+        """Evidence in the hit's own sentence: an evidence word, a ticker, money, another company."""
         low, high = _sentence_bounds(doc, hit.start, hit.end, CUE_REACH)
         around = f"{doc[low:hit.start]} {doc[hit.end:high]}"
         if TICKER.search(around) or CURRENCY.intersection(around):
@@ -364,7 +367,8 @@ def _sentence_bounds(doc: str, start: int, end: int, reach: int) -> tuple[int, i
 
 
 def _words_near(doc: str, start: int, end: int, count: int) -> set[str]:
-    low, high = _paragraph_window(doc, start, end, 80)
+    """Up to `count` words either side of doc[start:end], in its sentence."""
+    low, high = _sentence_bounds(doc, start, end, 80)
     before = WORD.findall(doc[low:start])[-count:]
     after = WORD.findall(doc[end:high])[:count]
     return {w.casefold() for w in (*before, *after)}
