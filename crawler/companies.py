@@ -54,7 +54,7 @@ def parse_rule(alias: str, spec: dict) -> AliasRule:
 
 @cache
 def builtin_data() -> dict:
-    """The parsed built-in list: companies, alias rules and context words."""
+    """The parsed built-in list: companies, alias rules, context cues and evidence words."""
     with open(BUILTIN_COMPANIES, "rb") as handle:
         data = tomllib.load(handle)
     rules: dict[str, AliasRule] = {}
@@ -66,6 +66,7 @@ def builtin_data() -> dict:
         "companies": data["companies"],
         "rules": rules,
         "cues": frozenset(word.casefold() for word in context["cues"]),
+        "evidence": frozenset(word.casefold() for word in context["evidence"]),
         "compound_ok": frozenset(context["compound_ok"]),
     }
 

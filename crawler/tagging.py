@@ -13,8 +13,9 @@ goes through these rules:
    when the alias starts with a capital, so "apple" and "to google" never match;
    `exact` only as written, so "XAI" (explainable AI) is not xAI; `any` for
    names with no other sense (OpenAI, ChatGPT, DeepSeek).
-3. Exclude phrases (case-insensitive, whole words) cancel hits they overlap
-   ("Amazon rainforest", "Oracle of Delphi", "Claude Monet"); of overlapping
+3. Exclude phrases (case-insensitive, whole words, a hyphen and a space
+   interchangeable: "meta-analysis" also cancels "Meta Analyse") cancel hits they
+   overlap ("Amazon rainforest", "Oracle of Delphi", "Claude Monet"); of overlapping
    hits the longest wins ("Amazon Web Services" over "Amazon").
 4. Ambiguous aliases (`ambiguous` in the rules) are another word when:
    - joined by a hyphen to a lowercase word ("meta-analysis", "Meta-analysis"),
@@ -22,21 +23,31 @@ goes through these rules:
    - `unit`: they follow a number ("3 tesla", "7-Tesla-MRT");
    - `numbered`: a number follows ("Figure 2");
    - `name_part`: a capitalised word follows ("Claude Monet", "Alexa Chung"),
-     unless the headline is in Title Case;
-   - an `avoid` word is within five words ("Mistral winds", "band Tesla").
+     unless the headline is in Title Case, or an age does ("Claude, 82,");
+   - an `avoid` word is within five words of the same sentence ("Mistral winds",
+     "band Tesla").
 5. Evidence an ambiguous alias needs:
-   - `start`: mid-sentence, the capital is enough ("shares of Apple"); at a
-     sentence start, in the headline or in a German compound ("Meta-Ebene"),
-     where nouns are capitalised anyway, it needs context;
-   - `context`: a cue word within ~150 characters of the same paragraph
-     (company, shares, CEO, model, chatbot, a currency sign, French and German
-     equivalents) or another company's accepted mention there;
+   - `start` (brands spelled as ordinary words, "Open AI", and names whose capital
+     says enough mid-sentence): mid-sentence, the capital is enough ("shares of
+     Apple"); at a sentence start, in the headline or in a German compound
+     ("Meta-Ebene"), where nouns are capitalised anyway, it needs context;
+   - `context` (everyday words and first names: Claude, Grok, Llama, Copilot):
+     a cue word within ~150 characters of the same paragraph (company, shares,
+     CEO, model, chatbot, a currency sign, French and German equivalents) or
+     another company's accepted mention there;
    - `confirmed`: short forms ("Scale", "SSI") count only if the company is
      named by another accepted hit in the article.
-   If the article also uses the alias in lowercase ("the mistral", "to grok"),
-   all its uses need that confirmation. One sense per discourse: a hit without
-   enough evidence still counts when the company is accepted elsewhere in the
-   article; a hit rejected by rule 4 never does.
+6. The other sense in the article: when it also uses the alias in another case
+   ("the mistral", "to grok", "open AI"), as part of a person's name ("Claude
+   Perrin"), next to an avoid word or inside an exclude phrase, each of its other
+   uses is weighed on its own: it counts with evidence in its own sentence (a word
+   of `evidence` - shares, the carmaker, the company, chatbot, model -, a ticker
+   such as "(ORCL)", a sum of money, or another company's accepted mention), or when the company
+   is named by an accepted hit elsewhere.
+One sense per discourse: a hit without enough evidence still counts when the
+company is accepted elsewhere in the article, or when two different aliases of
+the company both lack it ("Apple" in the headline and "Siri" in the body support
+each other); a hit rejected by rule 4 never does.
 A product alone (ChatGPT, Claude, Copilot, AWS, Llama) counts for its company.
 People (Musk) and public bodies are not companies and are never tagged.
 """
@@ -68,11 +79,14 @@ class Mention:
 
 # -- matching -----------------------------------------------------------------
 
-YES, NO, CONTEXT, CONFIRM = "yes", "no", "context", "confirm"
+YES, NO, CONTEXT, EVIDENCE, CONFIRM = "yes", "no", "context", "evidence", "confirm"
 WORD = re.compile(r"[^\W_]+")
 NUMBER_BEFORE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)[\s-]?$")
 CURRENCY = set("$€£¥")
 SENTENCE_END = set(".!?:;•\n")
+SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|\n")
+PERSON_AGE = re.compile(r",\s\d{1,3}(?:,|\s(?:ans|Jahre|years)\b)")   # "Claude, 82," "Alexa, 16 ans"
+TICKER = re.compile(r"\((?:[A-Z]{2,8}:\s?)?[A-Z]{1,5}(?:\.[A-Z]{1,2})?\)")
 OPENERS = set(" \t\"“”«»‘’'([")
 CUE_REACH, AVOID_WORDS = 150, 5
 
@@ -109,10 +123,11 @@ def _is_title_case(title: str) -> bool:
 class CompanyMatcher:
     """All companies' aliases in one automaton; `find_mentions` tags one article."""
 
-    def __init__(self, companies: list[Company], cues=None, compound_ok=None):
+    def __init__(self, companies: list[Company], cues=None, compound_ok=None, evidence=None):
         data = builtin_data()
         self.companies = list(companies)
         self.cues = frozenset(cues) if cues is not None else data["cues"]
+        self.evidence = frozenset(evidence) if evidence is not None else data["evidence"]
         self.compound_ok = frozenset(compound_ok) if compound_ok is not None else data["compound_ok"]
         patterns: dict[str, list] = {}
         for index, company in enumerate(self.companies):
@@ -122,7 +137,8 @@ class CompanyMatcher:
                 if not rule.ambiguous and alias[-1:].isalpha() and alias[-1:] not in "sS":
                     patterns.setdefault(alias.lower() + "s", []).append(("alias", index, alias, rule, True))
             for phrase in company.exclude:
-                patterns.setdefault(phrase.lower(), []).append(("exclude", index, phrase, None, False))
+                for variant in _separator_variants(phrase.lower()):
+                    patterns.setdefault(variant, []).append(("exclude", index, phrase, None, False))
         self.automaton = ahocorasick.Automaton()
         for key, entries in patterns.items():
             self.automaton.add_word(key, (len(key), tuple(entries)))
@@ -137,12 +153,17 @@ class CompanyMatcher:
         if not self.companies or not doc.strip():
             return []
         hits, excludes, twins = self._scan(doc)
-        hits = _without_excluded(_longest_first(hits), excludes)
+        hits, excluded = _without_excluded(_longest_first(hits), excludes)
+        twins.update((hit.company, hit.alias) for hit in excluded if hit.rule.ambiguous)
         self._judge(doc, len(title), hits, twins)
         return self._mentions(doc, len(title) + 1, [h for h in hits if h.verdict == YES])
 
     def _scan(self, doc: str):
-        """Every whole-word, case-correct alias hit, exclude span and lowercase twin."""
+        """Every whole-word, case-correct alias hit, exclude span and other-case twin.
+
+        A twin is an ambiguous alias written in a case its rule does not accept
+        ("the mistral", "open AI"): the article uses the everyday sense too.
+        """
         hits, excludes, twins = [], [], set()
         if not len(self.automaton):
             return hits, excludes, twins
@@ -160,37 +181,51 @@ class CompanyMatcher:
                     continue
                 if _case_ok(stem, alias, rule.case):
                     hits.append(_Hit(start, end - genitive, index, alias, rule))
-                elif rule.ambiguous and stem.islower():
+                elif rule.ambiguous and stem != stem.upper():
                     twins.add((index, alias))
         return hits, excludes, twins
 
     def _judge(self, doc: str, title_len: int, hits: list[_Hit], twins: set) -> None:
-        """Set each hit's verdict: local rules first, then context, then the article."""
+        """Set each hit's verdict: word form first, then evidence, context, the article."""
         title_case = _is_title_case(doc[:title_len])
-        for hit in hits:
+        other = [bool(hit.rule.ambiguous) and self._other_sense(doc, title_len, title_case, hit)
+                 for hit in hits]
+        twins.update((hit.company, hit.alias) for hit, is_other in zip(hits, other) if is_other)
+        for hit, is_other in zip(hits, other):
             twin = (hit.company, hit.alias) in twins
-            hit.verdict = self._local_verdict(doc, title_len, title_case, hit, twin)
-        accepted = [(hit.start, hit.company) for hit in hits if hit.verdict == YES]
-        for hit in hits:
-            if hit.verdict == CONTEXT:
-                hit.verdict = YES if self._has_cue(doc, hit, accepted) else CONFIRM
+            hit.verdict = NO if is_other else self._needs(doc, title_len, hit, twin)
+        for level, test in ((EVIDENCE, self._has_evidence), (CONTEXT, self._has_cue)):
+            accepted = [(hit.start, hit.company) for hit in hits if hit.verdict == YES]
+            for hit in hits:
+                if hit.verdict == level:
+                    hit.verdict = YES if test(doc, hit, accepted) else CONFIRM
         named = {hit.company for hit in hits if hit.verdict == YES}
+        waiting: dict[int, set[str]] = {}
+        for hit in hits:
+            if hit.verdict == CONFIRM and hit.rule.ambiguous != "confirmed":
+                waiting.setdefault(hit.company, set()).add(hit.alias)
+        named.update(company for company, aliases in waiting.items() if len(aliases) > 1)
         for hit in hits:
             if hit.verdict == CONFIRM:
                 hit.verdict = YES if hit.company in named else NO
 
-    def _local_verdict(self, doc, title_len, title_case, hit: _Hit, twin: bool) -> str:
+    def _other_sense(self, doc, title_len, title_case, hit: _Hit) -> bool:
+        """Rule 4: the word form or an avoid word says this use is another word."""
+        if self._other_word(doc, hit, hit.start < title_len and title_case):
+            return True
+        return bool(_words_near(doc, hit.start, hit.end, AVOID_WORDS) & hit.rule.avoid)
+
+    @staticmethod
+    def _needs(doc, title_len, hit: _Hit, twin: bool) -> str:
+        """What a hit that is not another word needs to count (rules 5 and 6)."""
         rule = hit.rule
         if not rule.ambiguous:
             return YES
-        in_title = hit.start < title_len
-        if self._other_word(doc, hit, in_title and title_case):
-            return NO
-        if _words_near(doc, hit.start, hit.end, AVOID_WORDS) & rule.avoid:
-            return NO
-        if twin or rule.ambiguous == "confirmed":
+        if rule.ambiguous == "confirmed":
             return CONFIRM
-        if rule.ambiguous == "start" and not (in_title or _sentence_start(doc, hit.start)
+        if twin:
+            return EVIDENCE
+        if rule.ambiguous == "start" and not (hit.start < title_len or _sentence_start(doc, hit.start)
                                               or re.match(r"-[A-ZÀ-Þ]", doc[hit.end:hit.end + 2])):
             return YES
         return CONTEXT
@@ -211,21 +246,29 @@ class CompanyMatcher:
                 return True
         if rule.numbered and re.match(r" \d", after):
             return True
+        if rule.name_part and PERSON_AGE.match(after):
+            return True
         return rule.name_part and not title_case and bool(re.match(r" [A-ZÀ-Þ][a-zß-ÿ]", after))
 
     def _has_cue(self, doc: str, hit: _Hit, accepted: list[tuple[int, int]]) -> bool:
         """A cue word, a currency sign or another company's accepted hit nearby."""
         low, high = _paragraph_window(doc, hit.start, hit.end, CUE_REACH)
-        if CURRENCY.intersection(doc[low:high]):
+        around = f"{doc[low:hit.start]} {doc[hit.end:high]}"
+        if CURRENCY.intersection(around):
             return True
-        if any(w.casefold() in self.cues for w in WORD.findall(doc[low:high])):
+        if any(w.casefold() in self.cues for w in WORD.findall(around)):
             return True
-        index = bisect_left(accepted, (low, -1))
-        while index < len(accepted) and accepted[index][0] < high:
-            if accepted[index][1] != hit.company:
-                return True
-            index += 1
-        return False
+        return _other_company_between(accepted, hit.company, low, high)
+
+    def _has_evidence(self, doc: str, hit: _Hit, accepted: list[tuple[int, int]]) -> bool:
+        """Evidence in the hit's own sentence: an evidence word, a ticker, money, another company."""
+        low, high = _sentence_bounds(doc, hit.start, hit.end, CUE_REACH)
+        around = f"{doc[low:hit.start]} {doc[hit.end:high]}"
+        if TICKER.search(around) or CURRENCY.intersection(around):
+            return True
+        if any(w.casefold() in self.evidence for w in WORD.findall(around)):
+            return True
+        return _other_company_between(accepted, hit.company, low, high)
 
     def _mentions(self, doc: str, body_start: int, hits: list[_Hit]) -> list[Mention]:
         by_company: dict[int, list[_Hit]] = {}
@@ -264,17 +307,38 @@ def _longest_first(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-def _without_excluded(hits: list[_Hit], spans: list[tuple[int, int]]) -> list[_Hit]:
-    """Hits (sorted by start) that overlap no exclude span, in one merge-like pass."""
+def _without_excluded(hits: list[_Hit], spans: list[tuple[int, int]]) -> tuple[list[_Hit], list[_Hit]]:
+    """(kept, excluded): hits (sorted by start) that overlap no exclude span, and the others."""
     spans.sort()
-    kept, index, reach = [], 0, -1   # reach: furthest end of the spans starting before the hit's end
+    kept, excluded = [], []
+    index, reach = 0, -1   # reach: furthest end of the spans starting before the hit's end
     for hit in hits:
         while index < len(spans) and spans[index][0] < hit.end:
             reach = max(reach, spans[index][1])
             index += 1
-        if reach <= hit.start:
-            kept.append(hit)
-    return kept
+        (kept if reach <= hit.start else excluded).append(hit)
+    return kept, excluded
+
+
+def _separator_variants(phrase: str) -> set[str]:
+    """The phrase with each hyphen or space between words as either ("meta-analysis", "meta analysis")."""
+    parts = re.split(r"(?<=\w)[ -](?=\w)", phrase)
+    if len(parts) > 4:
+        return {phrase}
+    variants = {parts[0]}
+    for part in parts[1:]:
+        variants = {f"{v}{sep}{part}" for v in variants for sep in " -"}
+    return variants | {phrase}
+
+
+def _other_company_between(accepted: list[tuple[int, int]], company: int, low: int, high: int) -> bool:
+    """Whether another company has an accepted hit starting in doc[low:high]."""
+    index = bisect_left(accepted, (low, -1))
+    while index < len(accepted) and accepted[index][0] < high:
+        if accepted[index][1] != company:
+            return True
+        index += 1
+    return False
 
 
 def _sentence_start(doc: str, start: int) -> bool:
@@ -293,8 +357,18 @@ def _paragraph_window(doc: str, start: int, end: int, reach: int) -> tuple[int, 
     return low, high
 
 
+def _sentence_bounds(doc: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    """The sentence around doc[start:end], at most `reach` characters either side."""
+    low = max(0, start - reach)
+    for match in SENTENCE_BREAK.finditer(doc, low, start):
+        low = match.end()
+    stop = SENTENCE_BREAK.search(doc, end, min(len(doc), end + reach))
+    return low, stop.start() if stop else min(len(doc), end + reach)
+
+
 def _words_near(doc: str, start: int, end: int, count: int) -> set[str]:
-    low, high = _paragraph_window(doc, start, end, 80)
+    """Up to `count` words either side of doc[start:end], in its sentence."""
+    low, high = _sentence_bounds(doc, start, end, 80)
     before = WORD.findall(doc[low:start])[-count:]
     after = WORD.findall(doc[end:high])[:count]
     return {w.casefold() for w in (*before, *after)}

@@ -1,4 +1,4 @@
-"""Company tagging (crawler/tagging.py): the seed article, each ambiguity, the labelled set."""
+"""Company tagging (crawler/tagging.py): the seed article, each ambiguity, the labelled sets."""
 
 import json
 import tomllib
@@ -8,10 +8,13 @@ import pytest
 
 from crawler.companies import BUILTIN_COMPANIES, load_companies
 from crawler.tagging import CompanyMatcher
+from crawler.tagging_quality import TARGET, load_labelled, score
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE / "fixtures" / "expected.json"   # a copy of ../shared/fixtures/seed-article/
-LABELLED = json.loads((HERE / "data" / "tagging" / "labelled.json").read_text("utf-8"))
+SETS = HERE / "data" / "tagging"
+LABELLED = load_labelled(SETS / "labelled.json")
+HARD_BATCH = load_labelled(SETS / "hard_batch.json")   # issue 10, written before the rules changed
 CANONICAL = [
     "OpenAI", "Anthropic", "Google", "Microsoft", "Amazon", "Meta", "xAI", "Mistral AI", "Apple",
     "Nvidia", "DeepSeek", "Alibaba", "Baidu", "Cohere", "Hugging Face", "Perplexity",
@@ -187,17 +190,95 @@ def test_labelled_set_is_big_and_multilingual():
     assert len({article["id"] for article in LABELLED}) == len(LABELLED)
 
 
-def test_precision_and_recall_on_the_labelled_set(matcher):
-    tp = fp = fn = 0
-    wrong = []
-    for article in LABELLED:
-        found = companies_in(matcher, article["title"], article["body"])
-        expected = set(article["companies"])
-        tp, fp, fn = tp + len(found & expected), fp + len(found - expected), fn + len(expected - found)
-        if found != expected:
-            wrong.append((article["id"], sorted(found - expected), sorted(expected - found)))
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    assert precision >= 0.97 and recall >= 0.97, (precision, recall, wrong)
+def test_hard_batch_is_big_and_covers_each_hard_kind():
+    languages = [article["lang"] for article in HARD_BATCH]
+    kinds = [article["kind"] for article in HARD_BATCH]
+    assert len(HARD_BATCH) >= 60 and languages.count("fr") >= 5 and languages.count("de") >= 5
+    for kind in ("alias-everyday", "alias-context", "split-brand", "evidence", "positive"):
+        assert kinds.count(kind) >= 10, kind
+    assert sum(not article["companies"] for article in HARD_BATCH) >= 30
+    assert len({article["id"] for article in HARD_BATCH + LABELLED}) == len(HARD_BATCH) + len(LABELLED)
+
+
+@pytest.mark.parametrize("name", ["labelled.json", "hard_batch.json", "fresh_check.json"])
+def test_precision_and_recall_on_each_labelled_set(matcher, name):
+    quality = score(matcher, load_labelled(SETS / name))
+    assert quality.tp >= 10
+    assert quality.meets(TARGET), (quality.precision, quality.recall, quality.wrong)
+
+
+def test_score_counts_pairs():
+    """The scorer itself: one right, one extra, one missing company."""
+    articles = [{"id": "a", "title": "OpenAI and Nvidia", "body": "", "companies": ["OpenAI", "IBM"]}]
+    quality = score(CompanyMatcher(load_companies()), articles)
+    assert (quality.tp, quality.fp, quality.fn) == (1, 1, 1)
+    assert (quality.precision, quality.recall, quality.meets()) == (0.5, 0.5, False)
+    assert quality.wrong == ["a: extra ['Nvidia'], missing ['IBM']"]
+
+
+@pytest.mark.parametrize("title, body, expected", [
+    # a product alias that is an everyday word or a first name needs company context
+    ("", "Copilot Ingrid Lunde, 31, took over the controls.", set()),
+    ("", "Der Copilot eines Airbus brachte die Maschine sicher zurück.", set()),
+    ("", "Copilot now writes Excel formulas, the assistant's product lead said.", {"Microsoft"}),
+    ("Llama trekking takes off in Cumbria", "Walkers lead the animals along fell paths.", set()),
+    ("", "Llama 4 is the most downloaded open model.", {"Meta"}),
+    ("", "Grok that every value has one owner.", set()),
+    ("", "Grok 4 Heavy, the chatbot's top plan, costs $300.", {"xAI"}),
+    ("", "Claude, 82, runs the shop; customers now pay with an app.", set()),
+    ("", "Alexa, 16 ans, a gagné le championnat.", set()),
+    ("", "Siri Hustvedt wrote a memoir. Siri, as friends call her, writes by hand.", set()),
+    ("", "Edge computing moves AI models from cloud servers to factories.", set()),
+    ("", "The Edge browser will block trackers, the software company said.", {"Microsoft"}),
+    # a brand spelled as separate words counts only when capitalised as the brand
+    ("The Case for Open AI Research", "Open AI research helps small labs.", set()),
+    ("", "Supporters of open AI models disagree. Open AI research, they wrote, helps companies.", set()),
+    ("", "Investors say Open AI is preparing a share sale.", {"OpenAI"}),
+    ("How to Scale AI in Government", "To scale AI, agencies need data standards.", set()),
+    ("", "Eine Meta Analyse von 38 Studien.", set()),   # exclude "Meta-Analyse" with a space
+    ("", "A moonshot AI programme for drug discovery.", set()),
+])
+def test_everyday_words_names_and_split_brands(matcher, title, body, expected):
+    assert companies_in(matcher, title, body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # evidence next to a mention wins over the everyday sense elsewhere in the article...
+    ("The meta analysis did not separate platforms. Meta shares rose 2%.", {"Meta"}),
+    ("A 3-tesla MRI scanner. Tesla, the carmaker, said it had enough magnets.", {"Tesla"}),
+    ("Leaders consulted the oracle at Delphi. Oracle (ORCL) jumped 36%.", {"Oracle"}),
+    ("Apple growers expect a small harvest. Apple pledged $5 million to them.", {"Apple"}),
+    ("Lower perplexity is better. Perplexity, the search startup, is raising money.", {"Perplexity"}),
+    ("Le mistral souffle. Le constructeur Tesla et la start-up Mistral AI lèvent des fonds.",
+     {"Tesla", "Mistral AI"}),
+    # ...and without evidence next to it, the everyday sense still wins
+    ("The meta analysis did not separate platforms. Meta shifts happen every season.", set()),
+    ("The figure is fifteen times higher. Figure was founded in 2022.", set()),
+    ("Die Kryptobörse Gemini der Winklevoss-Zwillinge. Gemini ist in 60 Ländern aktiv.", set()),
+])
+def test_evidence_is_weighed_per_mention(matcher, body, expected):
+    assert companies_in(matcher, "", body) == expected
+
+
+def test_two_aliases_of_one_company_support_each_other(matcher):
+    """Neither the headline's "Apple" nor "Siri" has context alone; together they name Apple."""
+    title, body = "Apple delays its home display", "The device waits for a better Siri."
+    assert companies_in(matcher, title, "") == set()
+    assert companies_in(matcher, "", body) == set()
+    assert companies_in(matcher, title, body) == {"Apple"}
+
+
+def test_a_users_exclude_phrase_matches_with_hyphen_or_space():
+    matcher = CompanyMatcher(load_companies(({"name": "Acme", "exclude": ["acme-corner"]},),
+                                            use_builtin=False))
+    assert companies_in(matcher, "", "Meet at Acme corner, not acme-corner.") == set()
+    assert companies_in(matcher, "", "Acme opened an office.") == {"Acme"}
+
+
+def test_evidence_words_are_lowercase_and_cover_three_languages():
+    data = tomllib.loads(BUILTIN_COMPANIES.read_text("utf-8"))["context"]
+    assert data["evidence"] == [w.casefold() for w in data["evidence"]]
+    assert {"shares", "carmaker", "company", "aktie", "action"} <= set(data["evidence"])
 
 
 def test_many_hits_stay_linear(matcher):
