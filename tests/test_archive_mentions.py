@@ -1,11 +1,12 @@
-"""crawler/archive/mentions.py on a real archive: saving, retagging, counting, filtering."""
+"""crawler/archive/mentions.py on a real archive: saving, retagging, counting, searching by company."""
 
 from datetime import datetime, timezone
 
 import pytest
 
 from crawler.archive import open_archive
-from crawler.archive.mentions import company_counts, company_filter_sql, retag_archive, save_mentions
+from crawler.archive.mentions import company_counts, retag_archive, save_mentions
+from crawler.archive.search import search_articles
 from crawler.companies import load_companies
 from crawler.tagging import CompanyMatcher
 
@@ -101,12 +102,10 @@ def test_company_counts_per_window_counting_each_story_once(db):
     assert [row["company"] for row in company_counts(db, now=NOW)] == ["OpenAI", "Meta", "Google"]
 
 
-def test_company_filter_sql_matches_case_insensitively(db):
+def test_search_by_company_matches_the_name_case_insensitively(db):
     openai = add_article(db, "https://e.com/1", "t", "b")
     add_article(db, "https://e.com/2", "t", "b")
     with db.conn:
         save_mentions(db, openai, [mention("OpenAI")])
-    sql, params = company_filter_sql("openai", "a")
-    assert [r["id"] for r in db.query(f"SELECT a.id FROM articles a WHERE {sql}", params)] == [openai]
-    sql, params = company_filter_sql("Meta")
-    assert list(db.query(f"SELECT id FROM articles WHERE {sql}", params)) == []
+    assert [r["id"] for r in search_articles(db, "b", company="openai")] == [openai]
+    assert search_articles(db, "b", company="Meta") == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.archive import open_archive
-from crawler.archive.stories import also_on, copies
+from crawler.archive.search import search_articles
+from crawler.archive.stories import also_on
 
 
 @pytest.fixture
@@ -56,9 +57,10 @@ def test_also_on_answers_many_ids_at_once(db):
     assert result[3] == ["frontiernews", "techwire"]
 
 
-def test_copies_lists_the_whole_story_original_first(db):
-    for member in (1, 3):
-        rows = copies(db, member)
-        assert [row["id"] for row in rows] == [1, 2, 3, 4]
-        assert rows[0]["duplicate_of"] is None and rows[1]["similarity"] == 0.97
-    assert copies(db, 99) == []
+def test_search_finds_a_story_once_or_with_all_its_copies(db):
+    """`search --all-copies` lists every copy; without it a story shows once, as its original."""
+    one = search_articles(db, "title", limit=10)
+    assert sorted(row["id"] for row in one) == [1, 5]
+    every = search_articles(db, "title", limit=10, all_copies=True)
+    assert sorted(row["id"] for row in every) == [1, 2, 3, 4, 5]
+    assert {row["id"]: row["story_id"] for row in every} == {1: 1, 2: 1, 3: 1, 4: 1, 5: 5}
