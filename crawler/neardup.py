@@ -2,8 +2,9 @@
 
 Syndicated news reaches us as the same body with other boilerplate, a preface
 ("This story first appeared on ..."), a dropped last paragraph, other quote
-marks and a few edited words. `content_hash` catches exact copies;
-`signature` and `similarity` catch near copies. Numbers below are measured by
+marks and a few edited words. The content hash (sha1 of the normalised body,
+from `fingerprints`) catches exact copies; `signature` and `similarity` catch
+near copies. Numbers below are measured by
 benchmarks/dedup.py on the 85 real bodies of the extraction benchmark.
 
 MinHash, not SimHash: MinHash over word shingles has an index that finds
@@ -107,12 +108,8 @@ def normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(_keep_marks, text).split())
 
 
-def content_hash(text: str) -> str:
-    """sha1 of the normalised body: the key of exact (up to style) copies."""
-    return _sha1(normalise(text))
-
-
 def _sha1(normalised: str) -> str:
+    """The content hash: the key of exact (up to style) copies."""
     return hashlib.sha1(normalised.encode("utf-8")).hexdigest()
 
 

@@ -239,15 +239,16 @@ class ArchiveWriter:
             mentions: tuple[str, ...] = ()) -> int:
         """Store one article; `mentions` are company names found in the body. Returns its id."""
         from crawler.archive.articles import save_articles
-        from crawler.neardup import content_hash, signature
+        from crawler.neardup import fingerprints
 
         self._count += 1
+        body_hash, body_signature = fingerprints(body)
         article = {
             "url": url or f"https://{source}.example/story-{self._count}", "source": source,
             "title": title, "body": body, "published": published, "sitename": source,
             "fetched_at": fetched_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "word_count": len(body.split()), "content_hash": content_hash(body),
-            "signature": signature(body), "mentions": [_mention(body, name) for name in mentions],
+            "word_count": len(body.split()), "content_hash": body_hash,
+            "signature": body_signature, "mentions": [_mention(body, name) for name in mentions],
         }
         return save_articles(self.db, [article], near_threshold=0.5)[0].article_id
 

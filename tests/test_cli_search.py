@@ -9,7 +9,7 @@ from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.runs import record_run
 from crawler.cli import main
-from crawler.neardup import content_hash
+from crawler.neardup import fingerprints
 
 FILLER = " ".join(f"Background sentence {i} on the wider market and its investors." for i in range(30))
 
@@ -17,7 +17,7 @@ FILLER = " ".join(f"Background sentence {i} on the wider market and its investor
 def article(url, title, text, published, source="fn"):
     body = f"{text} {FILLER} {url}"
     return {"url": url, "source": source, "title": title, "body": body, "word_count": 300,
-            "content_hash": content_hash(body), "published": published,
+            "content_hash": fingerprints(body)[0], "published": published,
             "fetched_at": "2026-11-01T00:00:00Z", "fetched_urls": [url]}
 
 
@@ -94,8 +94,6 @@ def test_stats_counts_the_archive(config):
 
 @pytest.fixture
 def story_config(tmp_path):
-    from crawler.neardup import signature
-
     path = tmp_path / "stories.toml"
     path.write_text('[archive]\npath = "s.db"\n[[sources]]\nname = "fn"\nfeeds = ["http://127.0.0.1:9/f"]\n')
     db = open_archive(tmp_path / "s.db")
@@ -104,8 +102,7 @@ def story_config(tmp_path):
                    "2026-05-01T12:00:00Z", source="aw")
     copy["body"] = copy["body"].replace("http://aw/story", "http://fn/story") + " Update: lawmakers objected."
     for row in (original, copy):
-        row["content_hash"] = content_hash(row["body"])
-        row["signature"] = signature(row["body"])
+        row["content_hash"], row["signature"] = fingerprints(row["body"])
     saved = save_articles(db, [original, copy], near_threshold=0.5)
     assert saved[1].duplicate_of == saved[0].article_id
     return path
