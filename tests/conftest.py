@@ -1,4 +1,5 @@
-"""Shared test fixtures: the local fixture web, configs for it, the CLI as a child process, and alert sinks.
+"""Shared test fixtures: the local fixture web, configs for it, the CLI as a child process,
+a fresh archive, alert sinks, and `wait_for` for anything that happens in another thread or process.
 
 The crawl runs in a child process (`python -m crawler.cli`, the same entry point as the
 `newsmon` console script) because that is how users and the scheduler run it, and because
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -52,6 +53,31 @@ def run_newsmon(tmp_path_factory):
     return run
 
 
+def wait_for(predicate, timeout: float = 10.0, what: str = "the condition", interval: float = 0.05):
+    """Poll `predicate` until it returns something truthy and return that; fail after `timeout` s.
+
+    For what another thread or process does: a positive signal to wait for, never a sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh archive (schema up to date) at tmp_path/archive.db, closed after the test."""
+    from crawler.archive import open_archive
+
+    database = open_archive(tmp_path / "archive.db")
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def fixture_web() -> FixtureWeb:
     """Both fixture sites (frontiernews on 127.0.0.1, aiwire on 127.0.0.2), fresh per test."""
@@ -82,15 +108,6 @@ def unused_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 class _WebhookHandler(BaseHTTPRequestHandler):
@@ -131,7 +148,9 @@ class WebhookReceiver:
             return [body for p, body in self._posts if path is None or p == path]
 
     def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[dict]:
-        _wait(lambda: len(self.posts(path)) >= count, timeout)
+        """The posts once there are `count`, or all there are after `timeout` (callers assert)."""
+        with suppress(AssertionError):
+            wait_for(lambda: len(self.posts(path)) >= count, timeout)
         return self.posts(path)
 
     def stop(self) -> None:
@@ -166,7 +185,9 @@ class SmtpServer:
             return list(self._messages)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list:
-        _wait(lambda: len(self.messages) >= count, timeout)
+        """The messages once there are `count`, or all there are after `timeout` (callers assert)."""
+        with suppress(AssertionError):
+            wait_for(lambda: len(self.messages) >= count, timeout)
         return self.messages
 
     def stop(self) -> None:

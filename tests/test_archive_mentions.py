@@ -4,20 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.archive import open_archive
 from crawler.archive.mentions import company_counts, retag_archive, save_mentions
 from crawler.archive.search import search_articles
 from crawler.companies import load_companies
 from crawler.tagging import CompanyMatcher
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def db(tmp_path):
-    db = open_archive(tmp_path / "archive.db")
-    yield db
-    db.close()
 
 
 def add_article(db, url, title, body, published=None, fetched_at="2026-05-20T11:00:00Z", duplicate_of=None):

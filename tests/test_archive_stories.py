@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.archive import open_archive
 from crawler.archive.search import search_articles
 from crawler.archive.stories import also_on
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(db):
     """Story 1 ran on frontiernews, then aiwire twice and techwire; story 5 only on aiwire."""
-    database = open_archive(tmp_path / "a.db")
     rows = [
         (1, "frontiernews", None, None, "2026-05-01T10:00:00Z"),
         (2, "aiwire", 1, 0.97, "2026-05-01T09:00:00Z"),
@@ -20,13 +18,12 @@ def db(tmp_path):
         (4, "techwire", 1, 1.0, "2026-05-02T08:00:00Z"),
         (5, "aiwire", None, None, "2026-05-03T08:00:00Z"),
     ]
-    database["articles"].insert_all(
+    db["articles"].insert_all(
         {"id": i, "url": f"https://{source}.example/{i}", "source": source, "title": f"Title {i}",
          "duplicate_of": original, "similarity": sim, "fetched_at": fetched,
          "published": "2026-05-01"}
         for i, source, original, sim, fetched in rows)
-    yield database
-    database.close()
+    return db
 
 
 def test_stories_view_has_one_row_per_story_with_its_outlets(db):

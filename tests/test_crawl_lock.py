@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import REPO, newsmon_env
+from conftest import REPO, newsmon_env, wait_for
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.commands.common import EXIT_LOCKED
 
@@ -51,15 +51,6 @@ def spawn_crawl():
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate(timeout=10)
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def test_second_crawl_exits_4_at_once_and_requests_nothing(

@@ -6,19 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.archive import open_archive
 from crawler.archive.runs import health_report, record_run, stale_limit, usual_gap
 from crawler.timetable import cadence_seconds
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 HOUR = 3600.0
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_archive(tmp_path / "health.db")
-    yield database
-    database.close()
 
 
 def status(db, source: str = "wire", cadence_seconds: float | None = None) -> str:
