@@ -114,7 +114,7 @@ class _WebhookHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.receiver._record(self.path, body)
-        self.send_response(200)
+        self.send_response(self.server.receiver.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -123,9 +123,10 @@ class _WebhookHandler(BaseHTTPRequestHandler):
 
 
 class WebhookReceiver:
-    """Records every POST; `url(path)` is the apprise json:// URL that posts here."""
+    """Records every POST and answers `status`; `url(path)` is the apprise json:// URL that posts here."""
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, status: int = 200):
+        self.status = status
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _WebhookHandler)
         self._server.daemon_threads = True
         self._server.receiver = self
@@ -200,8 +201,8 @@ class AlertSinks:
     def __init__(self):
         self._running = []
 
-    def webhook(self, port: int = 0) -> WebhookReceiver:
-        self._running.append(WebhookReceiver(port))
+    def webhook(self, port: int = 0, status: int = 200) -> WebhookReceiver:
+        self._running.append(WebhookReceiver(port, status))
         return self._running[-1]
 
     def smtp(self) -> SmtpServer:

@@ -10,10 +10,8 @@ import gzip
 import re
 import threading
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
 from email.utils import formatdate
-from urllib.error import HTTPError
 from urllib.parse import urlsplit
 
 import feedparser
@@ -22,24 +20,7 @@ import trafilatura
 
 import fixtureweb
 from conftest import wait_for
-from fixtureweb import BROKEN, FEEDS, SITEMAPS, STORED, Entry
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(url, headers=None, timeout=5.0):
-    """(status, headers, raw body) without following redirects or decoding anything."""
-    try:
-        with OPENER.open(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as resp:
-            return resp.status, resp.headers, resp.read()
-    except HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+from fixtureweb import BROKEN, FEEDS, SITEMAPS, STORED, Entry, fetch
 
 
 def test_sites_listen_on_two_loopback_addresses(fixture_web):
