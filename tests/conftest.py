@@ -68,6 +68,19 @@ def wait_for(predicate, timeout: float = 10.0, what: str = "the condition", inte
         time.sleep(interval)
 
 
+def invoke_newsmon(*args, env: dict | None = None):
+    """`newsmon ARGS` run in this process by click's CliRunner -> click Result.
+
+    For commands that do not crawl: no child process to start, and an unexpected
+    exception fails the test with its traceback. `env` is added to the environment.
+    """
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
 @pytest.fixture
 def db(tmp_path):
     """A fresh archive (schema up to date) at tmp_path/archive.db, closed after the test."""
