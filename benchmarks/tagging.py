@@ -2,7 +2,7 @@
 
 Quality: precision and recall over (article, company) pairs of
 tests/data/tagging/labelled.json, with the articles it gets wrong.
-Cost: on the real news pages of ../shared/extraction-bench, the time of
+Cost: on the real news pages of the extraction benchmark (--pages DIR), the time of
 trafilatura.extract(html, include_comments=False, with_metadata=True) per page
 against the time to tag its output (title + body) with every built-in company.
 Tagging must stay under 5% of extraction.

@@ -10,7 +10,7 @@ from crawler.companies import BUILTIN_COMPANIES, load_companies
 from crawler.tagging import CompanyMatcher
 
 HERE = Path(__file__).resolve().parent
-SEED = HERE / "fixtures" / "expected.json"   # a copy of ../shared/fixtures/seed-article/
+SEED = HERE / "fixtures" / "expected.json"   # the seed article's hand-checked facts
 LABELLED = json.loads((HERE / "data" / "tagging" / "labelled.json").read_text("utf-8"))
 CANONICAL = [
     "OpenAI", "Anthropic", "Google", "Microsoft", "Amazon", "Meta", "xAI", "Mistral AI", "Apple",
