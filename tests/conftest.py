@@ -1,5 +1,6 @@
-"""Shared test fixtures: the local fixture web, configs for it, the CLI as a child process,
-a fresh archive, alert sinks, and `wait_for` for anything that happens in another thread or process.
+"""Shared test fixtures: the local fixture web, configs for it, the CLI (as a child process,
+or in-process for commands that do not crawl), a fresh archive, alert sinks, and `wait_for`
+for anything that happens in another thread or process.
 
 The crawl runs in a child process (`python -m crawler.cli`, the same entry point as the
 `newsmon` console script) because that is how users and the scheduler run it, and because
