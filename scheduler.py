@@ -7,8 +7,8 @@ decides *when*; each run is a `newsmon crawl --source NAME` child process
 (crawler/crawljob.py), exactly what a cron user runs. Why not one reactor for
 the daemon's lifetime: Scrapy's reactor cannot be restarted, and keeping it
 alive for months means every leak or cache in Scrapy, trafilatura or lxml
-accumulates in one process, and one crash (or hang at stop, findings.md) takes
-every source down. A child per crawl costs about 1 s of start-up (measured
+accumulates in one process, and one crash (or a hang at stop: a Scrapy crawl
+stopped before its engine runs can hang for good) takes every source down. A child per crawl costs about 1 s of start-up (measured
 here: a no-op crawl of the fixture web takes 1.7-2.5 s in all), which is nothing
 next to cadences of minutes; in exchange the daemon never imports Scrapy or
 trafilatura, so its memory is flat by construction (benchmarks/soak.py: peak RSS

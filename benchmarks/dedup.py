@@ -2,8 +2,8 @@
 
     python benchmarks/dedup.py [--bench DIR] [--threshold 0.5] [--sizes 10000,1000000]
 
-Positives (benchmarks/dedup_pairs.py): for each of the 85 bodies of
-../shared/extraction-bench, a syndicated copy (preface, last paragraph
+Positives (benchmarks/dedup_pairs.py): for each of the 85 reference bodies of
+the extraction benchmark (--bench DIR), a syndicated copy (preface, last paragraph
 dropped, quote style changed, words edited, new headline, other boilerplate,
 extracted by trafilatura) and an update (first version, later a longer one).
 Negatives: the 85 different articles against each other (same-topic ones

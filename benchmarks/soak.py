@@ -11,7 +11,7 @@ so no peak is missed between samples) and every crawl child's VmHWM (child
 plus extraction workers: sampled, so a child's last moments may be missed).
 
 Printed: the daemon's peak RSS at run 10 and at run 200 and their ratio
-(the issue asks for them within 10%), the children's peak RSS over the first
+(flat memory: within 10% of each other), the children's peak RSS over the first
 and the last 10 runs, the median run duration (mostly the ~1 s start-up of a
 child), how many published articles were stored, and the SIGTERM stop time.
 """

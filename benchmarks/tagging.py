@@ -5,7 +5,7 @@ in tests/data/tagging/, with the articles it gets wrong: the old set
 (labelled.json), the new batch of hard texts written before the rules of issue 10
 were changed (hard_batch.json) and a fresh check written after (fresh_check.json).
 Every set must reach 0.97 precision and recall.
-Cost: on the real news pages of ../shared/extraction-bench, the time of
+Cost: on the real news pages of the extraction benchmark (--pages DIR), the time of
 trafilatura.extract(html, include_comments=False, with_metadata=True) per page
 against the time to tag its output (title + body) with every built-in company.
 Tagging must stay under 5% of extraction.

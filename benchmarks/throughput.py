@@ -2,8 +2,8 @@
 
     python benchmarks/throughput.py [--pages 1000] [--bench DIR]
 
-Serves N article pages (the real pages of ../shared/extraction-bench, each
-made unique) from a local HTTP server in its own process, listed in one
+Serves N article pages (the real news pages of the extraction benchmark,
+--bench DIR, each made unique) from a local HTTP server in its own process, listed in one
 sitemap, and crawls them with the real spider and pipelines (extraction pool,
 dedup, tagging, store) in a child process. Printed, all measured in this run:
 

@@ -1,7 +1,7 @@
 """Run one `newsmon` command as a child process that can be stopped cleanly.
 
 The daemon (scheduler.py) runs every crawl and every `alerts send` this way.
-Three details matter for a clean stop (findings.md, measured again here):
+Three details matter for a clean stop:
 
 - The child starts in its own session, so a Ctrl-C in the terminal (SIGINT to
   the foreground process group) reaches the daemon only; the daemon forwards

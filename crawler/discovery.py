@@ -14,7 +14,6 @@ import calendar
 import gzip
 import io
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin
@@ -23,8 +22,6 @@ import feedparser
 from lxml import etree
 
 from crawler.utc import iso, parse_utc
-
-logger = logging.getLogger(__name__)
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 

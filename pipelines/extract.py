@@ -1,7 +1,8 @@
 """Extraction stage: raw HTML in, article fields out, in a process pool.
 
 trafilatura is CPU-bound; called in the reactor thread it stalls every
-download and caps the crawl at one core (findings.md: loop lag ~200 ms). The
+download and caps the crawl at one core (on real news pages the event loop
+lags ~200 ms at the median). The
 pool has one worker per core by default, started with `spawn` (forking a
 process that runs a reactor is unsafe) and recycled every
 NEWSMON_EXTRACT_TASKS_PER_WORKER pages so memory stays flat in a long-lived

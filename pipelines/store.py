@@ -1,9 +1,9 @@
 """Store stage: batch articles into archive transactions.
 
-One transaction per article would cap the crawl at a few thousand rows a
-second and fsync constantly (findings.md); a batch is written when it holds
-NEWSMON_STORE_BATCH articles or NEWSMON_STORE_FLUSH_SECONDS have passed, and
-at the end of the crawl. A killed crawl loses only the unflushed batch, and
+One transaction per article commits, and syncs, once per row: a few thousand
+rows a second in WAL mode, against ~25k in batches of ~100. A batch is
+written when it holds NEWSMON_STORE_BATCH articles or
+NEWSMON_STORE_FLUSH_SECONDS have passed, and at the end of the crawl. A killed crawl loses only the unflushed batch, and
 those URLs are not in the seen-set, so the next run fetches them again.
 """
 

@@ -1,4 +1,6 @@
-"""Shared test fixtures: the local fixture web, configs for it, the CLI as a child process, and alert sinks.
+"""Shared test fixtures: the local fixture web, configs for it, the CLI (as a child process,
+or in-process for commands that do not crawl), a fresh archive, alert sinks, and `wait_for`
+for anything that happens in another thread or process.
 
 The crawl runs in a child process (`python -m crawler.cli`, the same entry point as the
 `newsmon` console script) because that is how users and the scheduler run it, and because
@@ -16,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -52,6 +54,44 @@ def run_newsmon(tmp_path_factory):
     return run
 
 
+def wait_for(predicate, timeout: float = 10.0, what: str = "the condition", interval: float = 0.05):
+    """Poll `predicate` until it returns something truthy and return that; fail after `timeout` s.
+
+    For what another thread or process does: a positive signal to wait for, never a sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+
+
+def invoke_newsmon(*args, env: dict | None = None):
+    """`newsmon ARGS` run in this process by click's CliRunner -> click Result.
+
+    For commands that do not crawl: no child process to start, and an unexpected
+    exception fails the test with its traceback. `env` is added to the environment.
+    """
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh archive (schema up to date) at tmp_path/archive.db, closed after the test."""
+    from crawler.archive import open_archive
+
+    database = open_archive(tmp_path / "archive.db")
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def fixture_web() -> FixtureWeb:
     """Both fixture sites (frontiernews on 127.0.0.1, aiwire on 127.0.0.2), fresh per test."""
@@ -84,20 +124,11 @@ def unused_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 class _WebhookHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.receiver._record(self.path, body)
-        self.send_response(200)
+        self.send_response(self.server.receiver.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -106,9 +137,10 @@ class _WebhookHandler(BaseHTTPRequestHandler):
 
 
 class WebhookReceiver:
-    """Records every POST; `url(path)` is the apprise json:// URL that posts here."""
+    """Records every POST and answers `status`; `url(path)` is the apprise json:// URL that posts here."""
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, status: int = 200):
+        self.status = status
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _WebhookHandler)
         self._server.daemon_threads = True
         self._server.receiver = self
@@ -131,7 +163,9 @@ class WebhookReceiver:
             return [body for p, body in self._posts if path is None or p == path]
 
     def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[dict]:
-        _wait(lambda: len(self.posts(path)) >= count, timeout)
+        """The posts once there are `count`, or all there are after `timeout` (callers assert)."""
+        with suppress(AssertionError):
+            wait_for(lambda: len(self.posts(path)) >= count, timeout)
         return self.posts(path)
 
     def stop(self) -> None:
@@ -166,7 +200,9 @@ class SmtpServer:
             return list(self._messages)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list:
-        _wait(lambda: len(self.messages) >= count, timeout)
+        """The messages once there are `count`, or all there are after `timeout` (callers assert)."""
+        with suppress(AssertionError):
+            wait_for(lambda: len(self.messages) >= count, timeout)
         return self.messages
 
     def stop(self) -> None:
@@ -179,8 +215,8 @@ class AlertSinks:
     def __init__(self):
         self._running = []
 
-    def webhook(self, port: int = 0) -> WebhookReceiver:
-        self._running.append(WebhookReceiver(port))
+    def webhook(self, port: int = 0, status: int = 200) -> WebhookReceiver:
+        self._running.append(WebhookReceiver(port, status))
         return self._running[-1]
 
     def smtp(self) -> SmtpServer:
@@ -239,15 +275,16 @@ class ArchiveWriter:
             mentions: tuple[str, ...] = ()) -> int:
         """Store one article; `mentions` are company names found in the body. Returns its id."""
         from crawler.archive.articles import save_articles
-        from crawler.neardup import content_hash, signature
+        from crawler.neardup import fingerprints
 
         self._count += 1
+        body_hash, body_signature = fingerprints(body)
         article = {
             "url": url or f"https://{source}.example/story-{self._count}", "source": source,
             "title": title, "body": body, "published": published, "sitename": source,
             "fetched_at": fetched_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "word_count": len(body.split()), "content_hash": content_hash(body),
-            "signature": signature(body), "mentions": [_mention(body, name) for name in mentions],
+            "word_count": len(body.split()), "content_hash": body_hash,
+            "signature": body_signature, "mentions": [_mention(body, name) for name in mentions],
         }
         return save_articles(self.db, [article], near_threshold=0.5)[0].article_id
 

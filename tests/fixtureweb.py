@@ -24,6 +24,7 @@ import random
 import sys
 import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from html import escape as html_escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -528,6 +530,24 @@ class FixtureWeb:
              "follow": [FOLLOW], "schedule": "every 10m"},
             {"name": "aiwire", "feeds": [a.url(p) for p in AIWIRE_FEEDS], "schedule": "every 10m"},
         ]
+
+
+# -- a plain client, independent of newsmon -------------------------------------------
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url, headers=None, timeout=5.0):
+    """(status, headers, raw body) without following redirects or decoding anything."""
+    try:
+        with OPENER.open(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read()
+    except HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
 
 
 @contextmanager

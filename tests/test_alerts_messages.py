@@ -2,7 +2,6 @@
 
 from datetime import datetime, timezone
 
-from crawler.alerts.delivery import deliver
 from crawler.alerts.details import MARK_END, MARK_START, AlertItem, alert_items
 from crawler.alerts.matching import ensure_marks
 from crawler.alerts.messages import alert_message, digest_message
@@ -79,12 +78,3 @@ def test_email_is_html_with_a_text_alternative(alert_archive, smtp_server):
     assert "<mark>distillation</mark>" in html.lower()
     assert HOSTILE in text and "<mark>" not in text
     assert "https://frontiernews.example/x?a=1&b=2" in text
-
-
-def test_delivery_failures_are_values_not_exceptions():
-    from crawler.alerts.messages import Message
-
-    message = Message("s", "t", "<p>h</p>")
-    assert not deliver("nosuchscheme://x", "nosuchscheme://x", message).ok
-    refused = deliver("mailto://127.0.0.1:9?from=a@example.org&to=b@example.org", "mail", message)
-    assert not refused.ok and refused.error

@@ -4,23 +4,17 @@ import sqlite3
 
 import pytest
 
-from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.fetchstate import is_seen
-from crawler.neardup import content_hash
+from crawler.neardup import fingerprints
 
 BODY = " ".join(f"Sentence number {i} about the model release and its many consequences." for i in range(40))
 
 
 def article(url, body=BODY, source="s1", **extra):
     return {"url": url, "source": source, "title": "T", "body": body, "word_count": len(body.split()),
-            "content_hash": content_hash(body), "fetched_at": "2026-05-01T09:00:00Z",
+            "content_hash": fingerprints(body)[0], "fetched_at": "2026-05-01T09:00:00Z",
             "fetched_urls": [url], **extra}
-
-
-@pytest.fixture
-def db(tmp_path):
-    return open_archive(tmp_path / "archive.db")
 
 
 def test_new_article_is_stored_and_seen(db):

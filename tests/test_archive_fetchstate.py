@@ -2,15 +2,9 @@
 
 import pytest
 
-from crawler.archive import open_archive
 from crawler.archive.fetchstate import (
     MAX_ATTEMPTS, is_seen, listing_validators, record_failure, record_listing, record_outcome,
     urls_to_retry)
-
-
-@pytest.fixture
-def db(tmp_path):
-    return open_archive(tmp_path / "a.db")
 
 
 def test_a_304_keeps_the_validators_it_was_asked_with(db):

@@ -1,22 +1,15 @@
-"""crawler/archive/mentions.py on a real archive: saving, retagging, counting, filtering."""
+"""crawler/archive/mentions.py on a real archive: saving, retagging, counting, searching by company."""
 
 from datetime import datetime, timezone
 
 import pytest
 
-from crawler.archive import open_archive
-from crawler.archive.mentions import company_counts, company_filter_sql, retag_archive, save_mentions
+from crawler.archive.mentions import company_counts, retag_archive, save_mentions
+from crawler.archive.search import search_articles
 from crawler.companies import load_companies
 from crawler.tagging import CompanyMatcher
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def db(tmp_path):
-    db = open_archive(tmp_path / "archive.db")
-    yield db
-    db.close()
 
 
 def add_article(db, url, title, body, published=None, fetched_at="2026-05-20T11:00:00Z", duplicate_of=None):
@@ -101,12 +94,10 @@ def test_company_counts_per_window_counting_each_story_once(db):
     assert [row["company"] for row in company_counts(db, now=NOW)] == ["OpenAI", "Meta", "Google"]
 
 
-def test_company_filter_sql_matches_case_insensitively(db):
+def test_search_by_company_matches_the_name_case_insensitively(db):
     openai = add_article(db, "https://e.com/1", "t", "b")
     add_article(db, "https://e.com/2", "t", "b")
     with db.conn:
         save_mentions(db, openai, [mention("OpenAI")])
-    sql, params = company_filter_sql("openai", "a")
-    assert [r["id"] for r in db.query(f"SELECT a.id FROM articles a WHERE {sql}", params)] == [openai]
-    sql, params = company_filter_sql("Meta")
-    assert list(db.query(f"SELECT id FROM articles WHERE {sql}", params)) == []
+    assert [r["id"] for r in search_articles(db, "b", company="openai")] == [openai]
+    assert search_articles(db, "b", company="Meta") == []

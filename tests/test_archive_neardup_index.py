@@ -32,13 +32,6 @@ def other_story() -> str:
     return extracted("frontiernews-anthropic-cloud-deal.html")
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = open_archive(tmp_path / "a.db")
-    yield database
-    database.close()
-
-
 def store(db, body: str, *, source: str = "frontiernews", duplicate_of: int | None = None,
           signed: bool = True) -> int:
     article_id = db["articles"].insert({

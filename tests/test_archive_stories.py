@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.archive import open_archive
-from crawler.archive.stories import also_on, copies
+from crawler.archive.search import search_articles
+from crawler.archive.stories import also_on
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(db):
     """Story 1 ran on frontiernews, then aiwire twice and techwire; story 5 only on aiwire."""
-    database = open_archive(tmp_path / "a.db")
     rows = [
         (1, "frontiernews", None, None, "2026-05-01T10:00:00Z"),
         (2, "aiwire", 1, 0.97, "2026-05-01T09:00:00Z"),
@@ -19,13 +18,12 @@ def db(tmp_path):
         (4, "techwire", 1, 1.0, "2026-05-02T08:00:00Z"),
         (5, "aiwire", None, None, "2026-05-03T08:00:00Z"),
     ]
-    database["articles"].insert_all(
+    db["articles"].insert_all(
         {"id": i, "url": f"https://{source}.example/{i}", "source": source, "title": f"Title {i}",
          "duplicate_of": original, "similarity": sim, "fetched_at": fetched,
          "published": "2026-05-01"}
         for i, source, original, sim, fetched in rows)
-    yield database
-    database.close()
+    return db
 
 
 def test_stories_view_has_one_row_per_story_with_its_outlets(db):
@@ -56,9 +54,10 @@ def test_also_on_answers_many_ids_at_once(db):
     assert result[3] == ["frontiernews", "techwire"]
 
 
-def test_copies_lists_the_whole_story_original_first(db):
-    for member in (1, 3):
-        rows = copies(db, member)
-        assert [row["id"] for row in rows] == [1, 2, 3, 4]
-        assert rows[0]["duplicate_of"] is None and rows[1]["similarity"] == 0.97
-    assert copies(db, 99) == []
+def test_search_finds_a_story_once_or_with_all_its_copies(db):
+    """`search --all-copies` lists every copy; without it a story shows once, as its original."""
+    one = search_articles(db, "title", limit=10)
+    assert sorted(row["id"] for row in one) == [1, 5]
+    every = search_articles(db, "title", limit=10, all_copies=True)
+    assert sorted(row["id"] for row in every) == [1, 2, 3, 4, 5]
+    assert {row["id"]: row["story_id"] for row in every} == {1: 1, 2: 1, 3: 1, 4: 1, 5: 5}

@@ -3,13 +3,12 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.runs import record_run
-from crawler.cli import main
-from crawler.neardup import content_hash
+from crawler.neardup import fingerprints
+from conftest import invoke_newsmon
 
 FILLER = " ".join(f"Background sentence {i} on the wider market and its investors." for i in range(30))
 
@@ -17,7 +16,7 @@ FILLER = " ".join(f"Background sentence {i} on the wider market and its investor
 def article(url, title, text, published, source="fn"):
     body = f"{text} {FILLER} {url}"
     return {"url": url, "source": source, "title": title, "body": body, "word_count": 300,
-            "content_hash": content_hash(body), "published": published,
+            "content_hash": fingerprints(body)[0], "published": published,
             "fetched_at": "2026-11-01T00:00:00Z", "fetched_urls": [url]}
 
 
@@ -38,13 +37,8 @@ def config(tmp_path):
     return path
 
 
-def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    return result
-
-
 def test_search_is_newest_first_with_highlighted_snippets(config):
-    result = invoke("search", "distill*", "--config", config, "--json")
+    result = invoke_newsmon("search", "distill*", "--config", config, "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["url"] for r in rows] == ["http://h/3", "http://h/1"]
@@ -57,29 +51,29 @@ def test_search_is_newest_first_with_highlighted_snippets(config):
     (["--limit", "1"], ["http://h/3"]),
 ])
 def test_search_filters(config, options, urls):
-    result = invoke("search", "distill*", "--config", config, "--json", *options)
+    result = invoke_newsmon("search", "distill*", "--config", config, "--json", *options)
     assert [r["url"] for r in json.loads(result.output)] == urls
 
 
 def test_search_text_output(config):
-    result = invoke("search", '"export rules"', "--config", config)
+    result = invoke_newsmon("search", '"export rules"', "--config", config)
     assert result.exit_code == 0
     assert "Chip export rules" in result.output and "http://h/2" in result.output
 
 
 def test_bad_query_is_a_usage_error(config):
-    result = invoke("search", 'AND OR (', "--config", config)
+    result = invoke_newsmon("search", 'AND OR (', "--config", config)
     assert result.exit_code == 2
     assert "bad search query" in result.output
 
 
 def test_bad_since_is_a_usage_error(config):
-    result = invoke("search", "x", "--config", config, "--since", "last tuesday")
+    result = invoke_newsmon("search", "x", "--config", config, "--since", "last tuesday")
     assert result.exit_code == 2
 
 
 def test_sources_shows_last_run_next_run_and_health(config):
-    result = invoke("sources", "--config", config, "--json")
+    result = invoke_newsmon("sources", "--config", config, "--json")
     rows = {r["source"]: r for r in json.loads(result.output)}
     assert rows["fn"]["last_outcome"] == "ok" and rows["fn"]["health"] == "ok"
     assert rows["fn"]["next_run"] != "-"
@@ -87,15 +81,13 @@ def test_sources_shows_last_run_next_run_and_health(config):
 
 
 def test_stats_counts_the_archive(config):
-    result = invoke("stats", "--config", config, "--json")
+    result = invoke_newsmon("stats", "--config", config, "--json")
     totals = json.loads(result.output)["totals"]
     assert totals["articles"] == 3 and totals["stories"] == 3 and totals["runs"] == 1
 
 
 @pytest.fixture
 def story_config(tmp_path):
-    from crawler.neardup import signature
-
     path = tmp_path / "stories.toml"
     path.write_text('[archive]\npath = "s.db"\n[[sources]]\nname = "fn"\nfeeds = ["http://127.0.0.1:9/f"]\n')
     db = open_archive(tmp_path / "s.db")
@@ -104,42 +96,41 @@ def story_config(tmp_path):
                    "2026-05-01T12:00:00Z", source="aw")
     copy["body"] = copy["body"].replace("http://aw/story", "http://fn/story") + " Update: lawmakers objected."
     for row in (original, copy):
-        row["content_hash"] = content_hash(row["body"])
-        row["signature"] = signature(row["body"])
+        row["content_hash"], row["signature"] = fingerprints(row["body"])
     saved = save_articles(db, [original, copy], near_threshold=0.5)
     assert saved[1].duplicate_of == saved[0].article_id
     return path
 
 
 def test_search_shows_each_story_once_with_its_other_outlets(story_config):
-    rows = json.loads(invoke("search", "export", "--config", story_config, "--json").output)
+    rows = json.loads(invoke_newsmon("search", "export", "--config", story_config, "--json").output)
     assert [(r["url"], r["also_on"]) for r in rows] == [("http://fn/story", ["aw"])]
-    text = invoke("search", "export", "--config", story_config).output
+    text = invoke_newsmon("search", "export", "--config", story_config).output
     assert "also on: aw" in text
 
 
 def test_a_story_is_found_when_only_a_copy_matches(story_config):
-    rows = json.loads(invoke("search", "lawmakers", "--config", story_config, "--json").output)
+    rows = json.loads(invoke_newsmon("search", "lawmakers", "--config", story_config, "--json").output)
     assert [r["url"] for r in rows] == ["http://aw/story"]
 
 
 def test_all_copies_lists_every_copy(story_config):
-    rows = json.loads(invoke("search", "export", "--config", story_config, "--json", "--all-copies").output)
+    rows = json.loads(invoke_newsmon("search", "export", "--config", story_config, "--json", "--all-copies").output)
     assert sorted(r["url"] for r in rows) == ["http://aw/story", "http://fn/story"]
 
 
 def test_reindex_signs_articles_stored_without_signatures(config, tmp_path):
     db = open_archive(tmp_path / "a.db")
     assert db["signatures"].count == 0
-    result = invoke("reindex", "--config", config)
+    result = invoke_newsmon("reindex", "--config", config)
     assert result.exit_code == 0 and "signed 3 articles" in result.output
     assert db["signatures"].count == 3
-    assert "signed 0 articles" in invoke("reindex", "--config", config).output
+    assert "signed 0 articles" in invoke_newsmon("reindex", "--config", config).output
 
 
 def test_reindex_refuses_while_a_crawl_holds_the_archive(config, tmp_path):
     from crawler.archive.lock import ArchiveLock
 
     with ArchiveLock(tmp_path / "a.db"):
-        result = invoke("reindex", "--config", config)
+        result = invoke_newsmon("reindex", "--config", config)
     assert result.exit_code == 4 and "not reindexing" in result.output

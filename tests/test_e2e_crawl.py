@@ -166,7 +166,7 @@ def test_syndicated_copy_is_stored_once_under_its_clean_url(crawl):
 
 
 def test_syndicated_copy_links_to_the_original_on_the_other_site(crawl):
-    """Issue 4: the aiwire copy (preface line, other headline, published later) is a
+    """The aiwire copy (preface line, other headline, published later) is a
     near-duplicate of the seed; the seed, published first, is the story's original
     whichever of the two the crawl happened to store first."""
     seed = crawl.article(SEED_PATH)

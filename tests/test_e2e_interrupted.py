@@ -4,17 +4,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
-from conftest import REPO, newsmon_env
+from conftest import REPO, newsmon_env, wait_for
 from fixtureweb import FEEDS
-
-
-def wait_until(predicate, timeout: float):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_interrupted_crawl_stores_no_listing_validators_so_the_next_run_reads_listings(
@@ -25,7 +17,8 @@ def test_interrupted_crawl_stores_no_listing_validators_so_the_next_run_reads_li
                              cwd=REPO, env=newsmon_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: any(r.route == "/ai-labs/slow-story" for r in frontier.requests), 30)
+        wait_for(lambda: any(r.route == "/ai-labs/slow-story" for r in frontier.requests), 30,
+                 "the crawl to request the slow page")
         crawl.send_signal(signal.SIGINT)
         _, stderr = crawl.communicate(timeout=30)
     finally:

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO, newsmon_env, unused_port
+from conftest import REPO, newsmon_env, unused_port, wait_for
 from crawler.archive import open_archive
 from crawler.archive.lock import ArchiveLock
 from crawler.archive.runs import record_run
@@ -34,17 +34,6 @@ STOP_LIMIT = 10.0   # seconds the contract allows between SIGTERM and exit
 
 
 # -- helpers --------------------------------------------------------------------------
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 def runs(archive: Path, source: str | None = None) -> list[dict]:
     if not archive.exists():
         return []
@@ -307,9 +296,15 @@ def test_missed_runs_are_coalesced_and_one_daemon_per_archive(
     daemon = start_daemon(config, "--alerts-every", "1", entry=("-m", "crawler.cli", "schedule"))
 
     wait_for(lambda: len(runs(archive, "aiwire")) == 2, 20, "aiwire's catch-up run")
+    sends = daemon.log.count("alerts send: ")
     second = subprocess.run([sys.executable, "scheduler.py", "--config", str(config)], cwd=REPO,
                             env=newsmon_env(), capture_output=True, text=True, timeout=60)
-    time.sleep(2.5)   # room for a wrongly replayed second run
+    # A replayed run would be due by the end of the catch-up run. Runs and `alerts send` share
+    # one first-in-first-out thread, and an `alerts send` is queued only once the previous one
+    # has ended: the second one to finish from here was queued after the catch-up ended, so
+    # any replay was queued before it, and has run, by the time it finishes.
+    wait_for(lambda: daemon.log.count("alerts send: ") >= sends + 2, 60,
+             "two `alerts send` runs after the catch-up")
     code, _ = daemon.stop()
 
     assert code == 0, daemon.log

@@ -6,19 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.archive import open_archive
-from crawler.archive.runs import health_report, record_run, source_health, stale_limit, usual_gap
+from crawler.archive.runs import health_report, record_run, stale_limit, usual_gap
 from crawler.timetable import cadence_seconds
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 HOUR = 3600.0
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = open_archive(tmp_path / "health.db")
-    yield database
-    database.close()
+def status(db, source: str = "wire", cadence_seconds: float | None = None) -> str:
+    return health_report(db, source, cadence_seconds)["status"]
 
 
 def add_run(db, at: datetime, outcome="ok", new=0, source="wire"):
@@ -32,7 +28,7 @@ def test_never_run(db):
     assert health_report(db, "wire") == {"status": "never run", "reason": ""}
 
 
-@pytest.mark.parametrize("outcomes, status", [
+@pytest.mark.parametrize("outcomes, expected", [
     (["failed", "failed", "failed"], "failing"),
     (["ok", "crashed", "failed", "crashed"], "failing"),     # a crash is a failed run
     (["failed", "failed", "ok"], "ok"),                      # recovered
@@ -40,10 +36,10 @@ def test_never_run(db):
     (["failed", "partial", "failed", "failed"], "ok"),       # not three in a row
     (["failed", "interrupted", "failed"], "ok"),             # stopped by us is not a failure
 ])
-def test_failing_after_three_failed_runs_in_a_row(db, outcomes, status):
+def test_failing_after_three_failed_runs_in_a_row(db, outcomes, expected):
     for n, outcome in enumerate(outcomes):
         add_run(db, T0 + timedelta(minutes=10 * n), outcome, new=1)
-    assert source_health(db, "wire") == status
+    assert status(db) == expected
 
 
 def test_stale_when_quiet_for_much_longer_than_its_usual_pace(db):
@@ -52,7 +48,7 @@ def test_stale_when_quiet_for_much_longer_than_its_usual_pace(db):
         add_run(db, T0 + timedelta(hours=hour), new=2)
     last_new = T0 + timedelta(hours=23)
     add_run(db, last_new + timedelta(days=1))
-    assert source_health(db, "wire", cadence_seconds=600) == "ok"    # 1 day < the 2-day floor
+    assert status(db, cadence_seconds=600) == "ok"    # 1 day < the 2-day floor
     add_run(db, last_new + timedelta(days=5))
 
     report = health_report(db, "wire", cadence_seconds=600)
@@ -66,9 +62,9 @@ def test_a_slow_source_is_judged_by_its_own_pace(db):
     for week in range(4):
         add_run(db, T0 + timedelta(weeks=week), new=1)
     add_run(db, T0 + timedelta(weeks=3, days=5))
-    assert source_health(db, "wire", cadence_seconds=HOUR) == "ok"
+    assert status(db, cadence_seconds=HOUR) == "ok"
     add_run(db, T0 + timedelta(weeks=8))
-    assert source_health(db, "wire", cadence_seconds=HOUR) == "stale"
+    assert status(db, cadence_seconds=HOUR) == "stale"
 
 
 def test_a_source_that_never_yielded_anything_goes_stale(db):

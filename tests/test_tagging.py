@@ -11,7 +11,7 @@ from crawler.tagging import CompanyMatcher
 from crawler.tagging_quality import TARGET, load_labelled, score
 
 HERE = Path(__file__).resolve().parent
-SEED = HERE / "fixtures" / "expected.json"   # a copy of ../shared/fixtures/seed-article/
+SEED = HERE / "fixtures" / "expected.json"   # the seed article's hand-checked facts
 SETS = HERE / "data" / "tagging"
 LABELLED = load_labelled(SETS / "labelled.json")
 HARD_BATCH = load_labelled(SETS / "hard_batch.json")   # issue 10, written before the rules changed

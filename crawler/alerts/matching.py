@@ -42,10 +42,6 @@ def last_article_id(db) -> int:
     return db.conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
 
 
-def marks(db) -> dict[str, int]:
-    return dict(db.conn.execute("SELECT rule, last_article_id FROM alert_state"))
-
-
 def ensure_marks(db, rules, start_id: int, now: datetime) -> None:
     """Give rules seen for the first time a mark at `start_id`: they start from now.
 

@@ -13,15 +13,12 @@ mid-way leaves them due again once the lease expires.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from crawler.utc import iso
-
-logger = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_ATTEMPTS = 5

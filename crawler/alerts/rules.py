@@ -11,7 +11,6 @@ unexpanded URL so that it is stable whatever the environment holds.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,10 +18,7 @@ from urllib.parse import unquote
 
 import apprise
 
-logger = logging.getLogger(__name__)
-
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-DIGESTS = ("immediate", "hourly", "daily")
 
 
 class AlertConfigError(Exception):
@@ -66,10 +62,6 @@ class AlertRule:
     sources: tuple[str, ...] = ()
     digest: str = "immediate"
     channels: tuple[Channel, ...] = field(default=(), compare=False)
-
-    @property
-    def is_digest(self) -> bool:
-        return self.digest != "immediate"
 
     def channel(self, label: str) -> Channel | None:
         """The configured channel stored under `label`, or None if it was removed."""

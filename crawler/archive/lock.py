@@ -65,10 +65,6 @@ class ArchiveLock:
         self.path = lock_path_for(archive_path, suffix)
         self._fd: int | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def acquire(self) -> ArchiveLock:
         """Take the lock at once or raise ArchiveLocked; the fd is not inherited by children."""
         if self._fd is not None:

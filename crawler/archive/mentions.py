@@ -103,14 +103,3 @@ def company_counts(db, now: datetime | None = None) -> list[dict]:
         GROUP BY m.company
         ORDER BY week DESC, month DESC, total DESC, company"""
     return list(db.query(sql, [_cutoff(now, span) for span in WINDOWS.values()]))
-
-
-def company_filter_sql(company: str, article_alias: str = "articles") -> tuple[str, list]:
-    """SQL condition (and its parameters) for articles that mention `company`.
-
-    Matches the company name case-insensitively, for `search --company openai`:
-    `f"WHERE {sql}"` with `article_alias` naming the articles table in the query.
-    """
-    sql = (f"{article_alias}.id IN "
-           "(SELECT article_id FROM mentions WHERE company = ? COLLATE NOCASE)")
-    return sql, [company]

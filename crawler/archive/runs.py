@@ -106,9 +106,3 @@ def health_report(db, source: str, cadence_seconds: float | None = None, *,
     if reason:
         return {"status": "stale", "reason": reason}
     return {"status": "ok", "reason": ""}
-
-
-def source_health(db, source: str, failing_after: int = FAILING_AFTER,
-                  cadence_seconds: float | None = None) -> str:
-    """'never run', 'failing', 'stale' or 'ok' (see health_report for the rules)."""
-    return health_report(db, source, cadence_seconds, failing_after=failing_after)["status"]

@@ -8,12 +8,9 @@ other outlets that ran it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 import sqlite_utils
-
-logger = logging.getLogger(__name__)
 
 # Stay under SQLite's default limit of bound parameters per statement.
 _CHUNK = 500
@@ -67,17 +64,3 @@ def also_on(db: sqlite_utils.Database, article_ids: Iterable[int]) -> dict[int, 
         story, source = own[article_id]
         result[article_id] = [s for s in by_story.get(story, []) if s != source]
     return result
-
-
-def copies(db: sqlite_utils.Database, article_id: int) -> list[dict]:
-    """Every copy of the story `article_id` belongs to, original first (for --all-copies)."""
-    row = db.conn.execute("SELECT COALESCE(duplicate_of, id) FROM articles WHERE id = ?",
-                          [article_id]).fetchone()
-    if row is None:
-        return []
-    cursor = db.conn.execute(
-        "SELECT id, source, url, title, fetched_at, similarity, duplicate_of FROM articles"
-        " WHERE id = ? OR duplicate_of = ? ORDER BY duplicate_of IS NOT NULL, id",
-        [row[0], row[0]])
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, values)) for values in cursor]
