@@ -131,6 +131,29 @@ def register_routes():
     return [(r"^/-/feeds/(?P<rule>[^/]+)\.atom$", rule_feed)]
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@hookimpl
+def asgi_wrapper():
+    """Refuse every request that is not a read (POST, PUT, DELETE...) with 405.
+
+    The dashboard has no forms that change anything; refusing the methods at
+    the door also keeps Datasette from answering a POST to a read-only canned
+    query with a 500.
+    """
+    def wrap(app):
+        async def read_only(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+                response = Response.text("newsmon serve is read-only: only GET is allowed\n",
+                                         status=405, headers={"Allow": ", ".join(READ_METHODS)})
+                await response.asgi_send(send)
+                return
+            await app(scope, receive, send)
+        return read_only
+    return wrap
+
+
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path(f"/{DATABASE}"), "label": "Archive and queries"}]

@@ -142,15 +142,19 @@ WHERE (:source = '' OR source = :source)
 ORDER BY id DESC
 LIMIT 200"""
 
-# One entry per story the rule fired on (whatever its channels), newest first.
+# One entry per story the rule fired on (whatever its channels and copies), newest
+# first, shown as the story's current original: the alerted article may be a copy
+# stored before the original took over.
 RULE_FEED = f"""
-SELECT f.story_id, f.fired, a.id, a.title, a.url, a.source, a.published, a.fetched_at,
+SELECT a.id AS story_id, f.fired, a.title, a.url, a.source, a.published, a.fetched_at,
        COALESCE(a.description, substr(a.body, 1, 400)) AS summary,
        {ALSO_ON} AS also_on, {COMPANIES} AS companies
-FROM (SELECT story_id, MIN(article_id) AS article_id, MIN(created) AS fired
-      FROM alerts WHERE rule = :rule GROUP BY story_id) f
-JOIN articles a ON a.id = f.article_id
-ORDER BY f.fired DESC, f.story_id DESC
+FROM (SELECT COALESCE(x.duplicate_of, x.id) AS story, MIN(al.created) AS fired
+      FROM alerts al JOIN articles x ON x.id = al.article_id
+      WHERE al.rule = :rule
+      GROUP BY story) f
+JOIN articles a ON a.id = f.story
+ORDER BY f.fired DESC, a.id DESC
 LIMIT 50"""
 
 # -- the home page -----------------------------------------------------------------
