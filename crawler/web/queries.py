@@ -14,6 +14,10 @@ under a second with 1,000,000 articles):
 - Per-row work (also-on outlets, companies, copies) is a correlated subquery
   in the SELECT list, so it runs for the rows shown only, through the
   `duplicate_of` index and the `mentions` primary key.
+- `+a.duplicate_of IS NULL` (the unary + keeps SQLite from using an index for
+  that term): nearly every article is a story's original, so the
+  duplicate_of index would read almost the whole table; the rowid or the
+  `published` index is the selective path.
 - A date window on "the article's date" (published, else fetched_at, as
   `newsmon search --since` and `newsmon companies` use it) is written as
   `published >= ? OR (published IS NULL AND fetched_at >= ?)`: both halves
@@ -51,7 +55,7 @@ LATEST_STORIES = f"""
 SELECT a.id AS story_id, {ARTICLE_DATE} AS date, a.title, a.source, {ALSO_ON} AS also_on,
        {COPIES} AS copies, {COMPANIES} AS companies, a.url
 FROM articles a
-WHERE a.duplicate_of IS NULL
+WHERE +a.duplicate_of IS NULL
 ORDER BY a.id DESC
 LIMIT 100"""
 
@@ -165,9 +169,9 @@ COMPANIES_THIS_WEEK = f"""
 SELECT m.company,
        SUM({ARTICLE_DATE} >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days')) AS this_week,
        SUM({ARTICLE_DATE} < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days')) AS last_week
-FROM articles a JOIN mentions m ON m.article_id = a.id
+FROM articles a CROSS JOIN mentions m ON m.article_id = a.id   -- articles first: by date
 WHERE {since_condition("strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-14 days')")}
-  AND a.duplicate_of IS NULL
+  AND +a.duplicate_of IS NULL
 GROUP BY m.company
 ORDER BY this_week DESC, last_week DESC, m.company
 LIMIT 15"""
@@ -187,7 +191,7 @@ recent AS (
     SELECT a.id, substr({ARTICLE_DATE}, 1, 10) AS day
     FROM articles a, window_end
     WHERE {since_condition("strftime('%Y-%m-%dT%H:%M:%SZ', window_end.day_end, '-30 days')")}
-      AND {ARTICLE_DATE} <= window_end.day_end AND a.duplicate_of IS NULL),
+      AND {ARTICLE_DATE} <= window_end.day_end AND +a.duplicate_of IS NULL),
 per_day AS (
     SELECT m.company, recent.day, COUNT(*) AS stories
     FROM recent JOIN mentions m ON m.article_id = recent.id
