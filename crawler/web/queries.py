@@ -62,25 +62,33 @@ LIMIT 100"""
 # The same semantics as `newsmon search` (crawler/archive/search.py): FTS5 syntax on
 # title and body, one row per story (its original when that matches, else the first
 # copy that does), --company / --source / --since filters, newest first. An empty
-# query returns nothing rather than an FTS5 syntax error.
+# query returns nothing rather than an FTS5 syntax error. Every match is ranked to
+# keep one per story, but the snippet and also-on are computed for the shown rows
+# only (CROSS JOIN keeps that order: shown rows first, then their FTS row).
 SEARCH = f"""
-SELECT story_id, date, title, source, also_on, snippet, url FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id
-                                 ORDER BY duplicate_of IS NOT NULL, id) AS nth
-    FROM (
-        SELECT a.id, a.duplicate_of, COALESCE(a.duplicate_of, a.id) AS story_id,
-               {ARTICLE_DATE} AS date, a.title, a.source, {ALSO_ON} AS also_on,
-               snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24) AS snippet,
-               a.url
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE :q != '' AND articles_fts MATCH :q
-          AND (:source = '' OR a.source = :source)
-          AND (:since = '' OR {ARTICLE_DATE} >= newsmon_since(:since))
-          AND (:company = '' OR a.id IN
-               (SELECT article_id FROM mentions WHERE company = newsmon_company(:company)))))
-WHERE nth = 1
-ORDER BY date DESC, id DESC
-LIMIT 100"""
+WITH hits AS (
+    SELECT a.id, a.duplicate_of, COALESCE(a.duplicate_of, a.id) AS story_id,
+           {ARTICLE_DATE} AS date
+    FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+    WHERE :q != '' AND articles_fts MATCH :q
+      AND (:source = '' OR a.source = :source)
+      AND (:since = '' OR {ARTICLE_DATE} >= newsmon_since(:since))
+      AND (:company = '' OR a.id IN
+           (SELECT article_id FROM mentions WHERE company = newsmon_company(:company)))),
+shown AS (
+    SELECT id, story_id, date FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id
+                                     ORDER BY duplicate_of IS NOT NULL, id) AS nth
+        FROM hits)
+    WHERE nth = 1
+    ORDER BY date DESC, id DESC
+    LIMIT 100)
+SELECT shown.story_id, shown.date, a.title, a.source, {ALSO_ON} AS also_on,
+       snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24) AS snippet, a.url
+FROM shown CROSS JOIN articles a ON a.id = shown.id
+     CROSS JOIN articles_fts ON articles_fts.rowid = shown.id
+WHERE articles_fts MATCH :q
+ORDER BY shown.date DESC, shown.id DESC"""
 
 # mentions' rowid grows as articles are stored (retag rewrites in id order too), so
 # ORDER BY m.rowid DESC walks the mentions(company) index newest first without a sort.
