@@ -15,6 +15,7 @@ from crawler.commands.info import sources, stats
 from crawler.commands.reindex import reindex
 from crawler.commands.schedule import schedule
 from crawler.commands.search import search
+from crawler.commands.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,7 +27,8 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats, companies, retag, reindex, alerts, schedule):
+for command in (crawl, search, sources, stats, companies, retag, reindex, alerts, schedule,
+                serve):
     main.add_command(command)
 
 

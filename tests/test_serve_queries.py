@@ -1,0 +1,151 @@
+"""The dashboard's queries say what the terminal says: search, health, feeds, read-only.
+
+These run the Datasette instance `newsmon serve` builds (crawler/web/app.py) in
+process, through Datasette's own ASGI client, on an archive written the way
+the crawl writes it (conftest.ArchiveWriter); the browser tests cover the
+pages themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import urlencode
+
+import feedparser
+import pytest
+
+from crawler.archive.runs import health_report, record_run
+from crawler.archive.search import search_articles
+from crawler.config import load_config
+from crawler.timetable import cadence_seconds
+from crawler.web.app import build_datasette
+from fixtureweb import to_toml
+
+BODY = ("Regulators said model distillation from a rival's system needs a licence, and labs "
+        "including OpenAI and xAI asked for a clear rule on outputs used for training. ") * 4
+OTHER = ("Nvidia reported record data centre revenue as cloud providers kept buying its "
+         "accelerators for training and inference across every region it serves. ") * 4
+
+
+@pytest.fixture
+def served(tmp_path, alert_archive):
+    """(datasette, db, ids): an archive with a story, its copy, an other story, runs, alerts."""
+    seed = alert_archive.add("Distillation rules drafted", BODY, mentions=("OpenAI", "xAI"),
+                             published="2026-05-01T09:00:00Z")
+    copy = alert_archive.add("Distillation rules drafted (copy)", BODY, source="aiwire",
+                             mentions=("OpenAI", "xAI"), published="2026-05-01T10:00:00Z")
+    other = alert_archive.add("Nvidia revenue", OTHER, mentions=("Nvidia",),
+                              published="2026-05-02T09:00:00Z")
+    db = alert_archive.db
+    for started, outcome in (("2026-05-01T09:00:00Z", "failed"), ("2026-05-01T10:00:00Z", "failed"),
+                             ("2026-05-01T11:00:00Z", "crashed")):
+        record_run(db, {"source": "aiwire", "started": started, "finished": started,
+                        "outcome": outcome, "new_articles": 0})
+    record_run(db, {"source": "frontiernews", "started": "2026-05-01T09:00:00Z",
+                    "finished": "2026-05-01T09:01:00Z", "outcome": "ok", "new_articles": 2})
+    with db.conn:
+        for article, channel, status in ((copy, "json://a", "sent"), (seed, "json://b", "failed")):
+            db.conn.execute(
+                "INSERT INTO alerts (rule, article_id, story_id, channel, status, attempts,"
+                " created, last_error) VALUES ('distillation', ?, ?, ?, ?, 1, ?, ?)",
+                [article, seed, channel, status, "2026-05-01T12:00:00Z",
+                 "refused" if status == "failed" else None])
+    config = tmp_path / "newsmon.toml"
+    config.write_text(to_toml({
+        "archive": {"path": "archive.db"},
+        "sources": [{"name": "frontiernews", "feeds": ["https://frontiernews.example/feed.xml"],
+                     "schedule": "every 10m"},
+                    {"name": "aiwire", "feeds": ["https://aiwire.example/feed.xml"]}],
+        "alerts": [{"name": "distillation", "match": "distill*", "notify": ["json://127.0.0.1/x"]},
+                   {"name": "quiet", "match": "nothingmatchesthis", "notify": ["json://127.0.0.1/y"]}],
+    }), encoding="utf-8")
+    datasette = build_datasette(load_config(config))
+    return datasette, db, {"seed": seed, "copy": copy, "other": other}
+
+
+def get(datasette, path: str):
+    return asyncio.run(datasette.client.get(path))
+
+
+def rows(datasette, query: str, **params) -> list[dict]:
+    response = get(datasette, f"/newsmon/{query}.json?{urlencode({**params, '_shape': 'array'})}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "distill*"}, {"q": "distill*", "source": "aiwire"}, {"q": "distill*", "company": "openai"},
+    {"q": "distill*", "company": "Nvidia"}, {"q": "training"}, {"q": "training", "since": "2026-05-02"},
+])
+def test_search_query_finds_what_newsmon_search_finds(served, params):
+    datasette, db, _ = served
+    expected = search_articles(db, params["q"], company=params.get("company"),
+                               source=params.get("source"), since=params.get("since"))
+    found = rows(datasette, "search", **{"company": "", "source": "", "since": "", **params})
+    assert [(r["story_id"], r["source"], r["title"]) for r in found] == \
+        [(r["story_id"], r["source"], r["title"]) for r in expected]
+
+
+def test_latest_stories_one_row_per_story_with_also_on(served):
+    datasette, _, ids = served
+    found = {row["story_id"]: row for row in rows(datasette, "latest_stories")}
+    assert set(found) == {ids["seed"], ids["other"]}
+    assert found[ids["seed"]]["also_on"] == "aiwire" and found[ids["seed"]]["copies"] == 2
+    assert found[ids["other"]]["also_on"] is None and found[ids["other"]]["companies"] == "Nvidia"
+    story = rows(datasette, "story", id=ids["copy"])
+    assert [(row["id"], row["role"]) for row in story] == [(ids["seed"], "original"),
+                                                            (ids["copy"], "copy")]
+
+
+def test_company_timeline_leaves_copies_out_and_ignores_case(served):
+    datasette, _, ids = served
+    assert [row["story_id"] for row in rows(datasette, "company_timeline", company="xai")] == [ids["seed"]]
+
+
+def test_source_health_is_newsmon_sources_health(served):
+    datasette, db, _ = served
+    found = {row["source"]: row for row in rows(datasette, "source_health")}
+    for source, schedule in (("frontiernews", "every 10m"), ("aiwire", "*/30 * * * *")):
+        expected = health_report(db, source, cadence_seconds(schedule))
+        assert (found[source]["health"], found[source]["why"]) == (expected["status"], expected["reason"])
+    assert found["aiwire"]["health"] == "failing"
+    assert list(found)[0] == "aiwire"                      # sources needing attention first
+    home = get(datasette, "/").text
+    assert "aiwire" in home.split('id="sources"')[1] and "refused" in home
+
+
+def test_feed_has_one_entry_per_story_and_an_empty_rule_is_a_valid_feed(served):
+    datasette, _, ids = served
+    response = get(datasette, "/-/feeds/distillation.atom")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo and response.headers["content-type"].startswith("application/atom+xml")
+    assert [entry.title for entry in feed.entries] == ["Distillation rules drafted"]  # the original
+    assert feed.entries[0].id == f"urn:newsmon:story:{ids['seed']}"
+    empty = feedparser.parse(get(datasette, "/-/feeds/quiet.atom").content)
+    assert not empty.bozo and empty.entries == [] and "quiet" in empty.feed.title
+    assert get(datasette, "/-/feeds/unknown.atom").status_code == 404
+
+
+def test_nothing_served_can_write(served):
+    datasette, db, _ = served
+    before = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    for sql in ("delete from articles", "with x as (select 1) delete from articles",
+                "with x as (select 1) update articles set title = 'x'"):
+        response = get(datasette, "/newsmon.json?" + urlencode({"sql": sql}))
+        assert response.status_code == 400, sql
+    assert "readonly" in get(datasette, "/newsmon.json?" + urlencode(
+        {"sql": "with x as (select 1) delete from articles"})).json()["error"]
+    response = asyncio.run(datasette.client.post("/newsmon/latest_stories", data={"a": "1"}))
+    assert response.status_code == 405
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
+
+
+def test_metadata_hides_internal_tables_and_carries_no_secret(served):
+    datasette, _, _ = served
+    tables = {t["name"]: t for t in get(datasette, "/newsmon.json").json()["tables"]}
+    for name in ("signatures", "lsh_bands", "fetch_state", "alert_state", "articles_fts"):
+        assert tables[name]["hidden"], name
+    assert not tables["articles"]["hidden"]
+    metadata = json.dumps(get(datasette, "/-/metadata.json").json())
+    assert "json://127.0.0.1/x" not in metadata and "distillation" in metadata
