@@ -271,13 +271,13 @@ def resign_all(db: sqlite_utils.Database, batch_size: int = 500,
         db.conn.execute("DELETE FROM signatures")
         _set_meta(db, SCHEME_KEY, scheme())
         _set_meta(db, RESIGNING_KEY, "1")
-    _scheme_state.pop(db, None)
     return finish_resign(db, batch_size, progress)
 
 
 def finish_resign(db: sqlite_utils.Database, batch_size: int = 500,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Sign what is unsigned and clear an interrupted re-sign's mark."""
+    _scheme_state[db] = "current"  # recorded by resign_all; the mark is ours, not a warning
     signed = backfill_signatures(db, batch_size, progress)
     with db.conn:
         _set_meta(db, RESIGNING_KEY, None)
