@@ -296,6 +296,16 @@ def serialise(sig: Signature) -> bytes:
     return header + sig.hashvalues.astype("<u4").tobytes() + sig.numbers.astype("<u4").tobytes()
 
 
+def blob_scheme(blob: bytes) -> str:
+    """The scheme a stored BLOB was signed with, as far as its header tells."""
+    if blob[:1] == bytes([_LEGACY_FORMAT]):
+        return LEGACY_SCHEME
+    if len(blob) < _HEADER.size or blob[0] != _FORMAT_VERSION:
+        return "unknown"
+    tag = _HEADER.unpack_from(blob)[1]
+    return scheme() if tag == _scheme_tag() else f"{ALGORITHM}-?-{tag:08x}"
+
+
 def deserialise(blob: bytes) -> Signature:
     """Inverse of `serialise`.
 

@@ -241,3 +241,15 @@ def test_a_new_archive_records_the_scheme_with_its_first_signature(db, story):
     assert stored_scheme(db) == neardup.scheme()
     assert db.execute("SELECT value FROM neardup_meta WHERE key = 'signature_scheme'").fetchone() == (
         neardup.scheme(),)
+
+
+def test_without_a_recorded_scheme_the_oldest_signature_tells(tmp_path, story):
+    db = open_archive(tmp_path / "a.db")
+    store(db, story)
+    with db.conn:
+        db.conn.execute("DELETE FROM neardup_meta")
+    db.close()
+    reopened = open_archive(tmp_path / "a.db")
+    assert stored_scheme(reopened) == neardup.scheme()
+    assert find_original(reopened, neardup.signature(story), THRESHOLD) is not None
+    reopened.close()

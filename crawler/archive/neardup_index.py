@@ -11,8 +11,9 @@ collision is only a hint, the similarity decides.
 
 Signatures of different schemes (crawler.neardup.scheme) cannot be compared,
 so the archive records the scheme its signatures were made with in
-`neardup_meta` (key `signature_scheme`; an archive with signatures and no
-such row was signed by LEGACY_SCHEME). On an archive of another scheme
+`neardup_meta` (key `signature_scheme`; without that row, the oldest
+signature's header tells, which for archives older than the record is
+LEGACY_SCHEME). On an archive of another scheme
 `find_original` links nothing near (exact copies still link by content
 hash) and says once per connection that `newsmon reindex` must re-sign it;
 `resign_all` does that in committed batches that an interrupted reindex
@@ -33,7 +34,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from crawler.neardup import (LEGACY_SCHEME, Signature, StaleSignature, band_keys, deserialise,
+from crawler.neardup import (Signature, StaleSignature, band_keys, blob_scheme, deserialise,
                              link_threshold, scheme, serialise, signature, similarity)
 
 logger = logging.getLogger(__name__)
@@ -84,9 +85,8 @@ def stored_scheme(db: sqlite_utils.Database) -> str | None:
     recorded = _meta(db, SCHEME_KEY)
     if recorded is not None:
         return recorded
-    if db.conn.execute("SELECT 1 FROM signatures LIMIT 1").fetchone():
-        return LEGACY_SCHEME
-    return None
+    row = db.conn.execute("SELECT minhash FROM signatures ORDER BY article_id LIMIT 1").fetchone()
+    return blob_scheme(row[0]) if row else None
 
 
 def resign_pending(db: sqlite_utils.Database) -> bool:
