@@ -15,21 +15,26 @@ unrelated small-vocabulary texts up to 0.97. A stored signature is
 0.5-0.8 KB.
 
 The MinHash itself is rensa's R-MinHash (Rust), chosen by measurement
-(benchmarks/dedup_cost.py, the 85 real bodies, one run): datasketch with its
-default SHA-1 per shingle cost 2.4-2.7 ms per article, datasketch with xxhash
-1.1-1.5, a numpy-vectorised multiply-shift MinHash over xxh3 word hashes
-1.0-1.3, rensa 0.3 (of which 0.2 is building the shingle strings), with the
-same Jaccard error (rmse 0.036-0.042 on 255 edited copies) and the same LSH
-candidate rates as the 42x3 theory. Signing a whole article (normalise, both
-hashes, numbers, bands) went from about 4.3 to 1.5 ms. rensa 0.5 changed its
-digests (its release notes ask users to re-sign), so a signature's `scheme()`
-is not a name but a fingerprint of what this code and the installed library
-produce for a fixed probe text: any change of normalisation, shingling,
-library or band keys changes it, every BLOB carries it, a BLOB of another
-scheme is refused (`StaleSignature`) instead of being compared, and the
-archive records its scheme so `newsmon reindex` re-signs old archives
-(crawler/archive/neardup_index.py). The hash is rensa's own seeded hash, not
-Python's `hash`, so it is the same in every process and run.
+(benchmarks/dedup_cost.py, the 85 real bodies, all in one run): from the
+shingle strings to 128 values, datasketch with its SHA-1 per shingle took
+1.8 ms per article, datasketch with xxhash 0.9, a numpy-vectorised
+multiply-shift MinHash over xxh3 word hashes 0.8, rensa 0.26 (most of it
+building the shingle strings), all with the same Jaccard error (rmse
+0.03-0.04 on 255 edited copies) and LSH candidate rates as the 42x3 theory
+predicts. With the band keys done in numpy and a faster apostrophe rule,
+signing a whole article (normalise, content hash, MinHash, numbers, band
+keys) went from 4.0 to 1.6 ms. On benchmarks/dedup.py precision stayed 1.0
+and recall went from 0.988-0.994 to 0.994.
+
+rensa 0.5 changed its digests (its release notes ask users to re-sign), so
+`scheme()` is not just a name but a fingerprint of what this code and the
+installed library compute for a fixed probe text: any change of
+normalisation, shingling, library output or band keys changes it. Every BLOB
+carries it, a BLOB of another scheme is refused (`StaleSignature`) rather
+than compared, and the archive records its scheme so that `newsmon reindex`
+re-signs old archives (crawler/archive/neardup_index.py). The hash is
+rensa's own seeded one, not Python's salted `hash`: the same in every
+process and run.
 
 - Word 3-shingles of the normalised body. Unrelated articles share almost
   none (mean Jaccard 0.0004 over 3,570 real pairs); one edited word costs
