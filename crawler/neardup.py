@@ -15,16 +15,18 @@ unrelated small-vocabulary texts up to 0.97. A stored signature is
 0.5-0.8 KB.
 
 The MinHash itself is rensa's R-MinHash (Rust), chosen by measurement
-(benchmarks/dedup_cost.py, the 85 real bodies, all in one run): from the
-shingle strings to 128 values, datasketch with its SHA-1 per shingle took
-1.8 ms per article, datasketch with xxhash 0.9, a numpy-vectorised
-multiply-shift MinHash over xxh3 word hashes 0.8, rensa 0.26 (most of it
-building the shingle strings), all with the same Jaccard error (rmse
-0.03-0.04 on 255 edited copies) and LSH candidate rates as the 42x3 theory
-predicts. With the band keys done in numpy and a faster apostrophe rule,
-signing a whole article (normalise, content hash, MinHash, numbers, band
-keys) went from 4.0 to 1.6 ms. On benchmarks/dedup.py precision stayed 1.0
-and recall went from 0.988-0.994 to 0.994.
+(benchmarks/dedup_cost.py, the 85 real bodies, two runs on a shared 2-core
+machine, each comparing all in one run): from the shingle strings to 128
+values, datasketch with its SHA-1 per shingle took 1.0-1.8 ms per article,
+datasketch with xxhash 0.8-0.9, a numpy-vectorised multiply-shift MinHash
+over xxh3 word hashes 0.8, rensa 0.17-0.26 (6.2-6.9x less than SHA-1; most
+of it is building the shingle strings), all with the same Jaccard error
+(rmse 0.03-0.04 on 340 edited copies) and the share of copies sharing an
+LSH band that 42 bands of 3 rows predict (0.75). With the band keys done in
+numpy and a faster apostrophe rule, signing a whole article (normalise,
+content hash, MinHash, numbers, band keys) went from 2.5-4.0 to 1.0-1.6 ms
+(2.6x in both runs). On benchmarks/dedup.py precision stayed 1.0 and recall
+went from 0.988-0.994 to 0.994.
 
 rensa 0.5 changed its digests (its release notes ask users to re-sign), so
 `scheme()` is not just a name but a fingerprint of what this code and the

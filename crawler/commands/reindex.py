@@ -22,7 +22,7 @@ def reindex(config_path, batch_size):
     of their stories would not be linked: this fills them in. When the archive
     was signed with another signature scheme (an older newsmon, another rensa),
     signatures cannot be compared, so it drops them and signs every article
-    again. About 1.5 ms per article, committed in batches: an interrupted run
+    again. About 1-1.6 ms per article, committed in batches: an interrupted run
     is resumed by running it again. Existing duplicate_of links are left as
     they are.
 
