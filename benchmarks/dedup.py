@@ -17,11 +17,17 @@ extracts from the real page.
 A link is a true positive when it points at the pair's original; any other
 link is a false positive. Pairs with a text under MIN_WORDS words cannot be
 signed by design; recall is printed over all pairs and over signable ones.
+
+Everything runs twice, with the previous signature scheme (datasketch, SHA-1)
+and the current one (rensa), and a last table puts their precision and recall
+side by side (`--schemes current` for the current one only). Needs the
+`bench` extra.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import random
@@ -39,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crawler import neardup  # noqa: E402
 from crawler.archive import open_archive  # noqa: E402
 from crawler.archive.neardup_index import add_signature, find_original, scored_candidates  # noqa: E402
+from dedup_cost import previous_scheme  # noqa: E402
 from dedup_pairs import syndicated_copy, update_pair  # noqa: E402
 from dedup_scale import lookup_times  # noqa: E402
 
@@ -167,7 +174,7 @@ def score(lookups, threshold: float | None = None) -> dict:
             "unsignable": fn_unsignable}
 
 
-def report_quality(name: str, harnesses: tuple, threshold: float) -> None:
+def report_quality(name: str, harnesses: tuple, threshold: float) -> dict:
     lookups = [x for harness in harnesses for x in harness.lookups]
     true_pairs, negatives = [], []
     for harness in harnesses:
@@ -192,24 +199,36 @@ def report_quality(name: str, harnesses: tuple, threshold: float) -> None:
     for t in SWEEP:
         swept = score(lookups, t)
         print(f"        {t:<9.2f}  {swept['precision']:<9.3f}  {swept['recall']:.3f}")
+    return result
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--schemes", default="previous,current",
+                        help="signature schemes to score, comma-separated (previous, current)")
     parser.add_argument("--sizes", default="10000,1000000",
                         help="index sizes for the lookup timing, comma-separated ('' to skip)")
     args = parser.parse_args(argv)
     pairs = json.loads(SAME_TOPIC.read_text())["pairs"]
+    schemes = {"previous": previous_scheme, "current": contextlib.nullcontext}
+    summary = []
+    originals_of = {extracted: load_originals(args.bench, extracted) for extracted in (False, True)}
     with tempfile.TemporaryDirectory(prefix="newsmon-dedup-") as tmp:
-        for name, extracted in (("ground-truth originals", False), ("extracted originals", True)):
-            start = time.perf_counter()
-            originals = load_originals(args.bench, extracted)
-            workdir = Path(tmp) / ("extracted" if extracted else "truth")
-            harnesses = run_links(originals, pairs, workdir, args.threshold)
-            report_quality(name, harnesses, args.threshold)
-            print(f"({time.perf_counter() - start:.1f} s)")
+        for scheme in args.schemes.split(","):
+            for name, extracted in (("ground-truth originals", False), ("extracted originals", True)):
+                start = time.perf_counter()
+                workdir = Path(tmp) / scheme / ("extracted" if extracted else "truth")
+                with schemes[scheme]():
+                    harnesses = run_links(originals_of[extracted], pairs, workdir, args.threshold)
+                    result = report_quality(f"{scheme} scheme, {name}", harnesses, args.threshold)
+                summary.append((scheme, name, result))
+                print(f"({time.perf_counter() - start:.1f} s)")
+        print(f"\n== at threshold {args.threshold}: scheme, originals, precision, recall (tp/positives, fp)")
+        for scheme, name, result in summary:
+            print(f"{scheme:<9} {name:<23} {result['precision']:.3f}  {result['recall']:.3f}"
+                  f"  ({result['tp']}/{result['positives']}, fp {result['fp']})")
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         originals = load_originals(args.bench, False)
         for size in sizes:

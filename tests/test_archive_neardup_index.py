@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,10 @@ import trafilatura
 
 from crawler import neardup
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
+from crawler.archive.articles import save_articles
 from crawler.archive.neardup_index import (add_signature, backfill_signatures, candidates,
-                                           find_original, remove_signature)
+                                           find_original, finish_resign, remove_signature,
+                                           resign_all, resign_pending, stored_scheme)
 from crawler.archive.schema import MIGRATIONS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -153,3 +157,92 @@ def test_a_damaged_signature_is_skipped_not_fatal(db, story):
     with db.conn:
         db.conn.execute("UPDATE signatures SET minhash = ? WHERE article_id = ?", [b"\x01junk", bad])
     assert find_original(db, neardup.signature(story), THRESHOLD)[0] == good
+
+
+OLD_SCHEME_ARCHIVE = Path(__file__).parent / "data" / "neardup" / "old-scheme-archive.sqlite"
+
+
+@pytest.fixture
+def old_archive(tmp_path):
+    """A real archive written by the previous signature scheme (16 articles, 5 linked copies)."""
+    path = tmp_path / "old.db"
+    shutil.copyfile(OLD_SCHEME_ARCHIVE, path)
+    database = open_archive(path)
+    yield database
+    database.close()
+
+
+def links(db) -> list[tuple]:
+    return db.execute("SELECT id, duplicate_of, similarity FROM articles ORDER BY id").fetchall()
+
+
+def test_an_old_scheme_archive_is_recognised_and_its_content_hashes_still_match(old_archive):
+    assert stored_scheme(old_archive) == neardup.LEGACY_SCHEME != neardup.scheme()
+    for body, stored_hash in old_archive.execute("SELECT body, content_hash FROM articles"):
+        assert neardup.fingerprints(body)[0] == stored_hash  # exact-copy keys survive the change
+
+
+def test_a_crawl_on_an_old_scheme_archive_does_not_compare_old_and_new_signatures(old_archive, caplog):
+    story = old_archive.execute("SELECT body FROM articles WHERE id = 10").fetchone()[0]
+    near = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
+    batch = [{"url": f"https://wire.example/{n}", "source": "wire", "body": body,
+              "content_hash": neardup.fingerprints(body)[0], "signature": neardup.signature(body)}
+             for n, body in enumerate([near, story])]
+    with caplog.at_level(logging.WARNING, logger="crawler.archive.neardup_index"):
+        saved = save_articles(old_archive, batch, near_threshold=THRESHOLD)
+    assert [s.duplicate_of for s in saved] == [None, 10]  # near copy unlinked, exact copy linked
+    assert sum("newsmon reindex" in r.getMessage() for r in caplog.records) == 1
+    assert stored_scheme(old_archive) == neardup.LEGACY_SCHEME
+
+
+def test_reindex_re_signs_an_old_scheme_archive_keeping_rows_and_links(old_archive):
+    before, articles = links(old_archive), old_archive["articles"].count
+    seen = []
+    signed = resign_all(old_archive, batch_size=4, progress=lambda *counts: seen.append(counts))
+    assert signed == 15 and seen[-1] == (articles, 15) and len(seen) == 4
+    assert links(old_archive) == before and old_archive["articles"].count == articles
+    assert stored_scheme(old_archive) == neardup.scheme() and not resign_pending(old_archive)
+    assert old_archive["lsh_bands"].count == 15 * neardup.BANDS
+    for blob, in old_archive.execute("SELECT minhash FROM signatures"):
+        neardup.deserialise(blob)  # all of the new scheme
+    story = old_archive.execute("SELECT body FROM articles WHERE id = 10").fetchone()[0]
+    near = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
+    assert find_original(old_archive, neardup.signature(near), THRESHOLD)[0] == 10
+
+
+def test_an_interrupted_re_sign_is_finished_by_the_next_run(old_archive, caplog):
+    def stop_after_first_batch(seen, signed):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        resign_all(old_archive, batch_size=5, progress=stop_after_first_batch)
+    reopened = open_archive(old_archive.conn.execute("PRAGMA database_list").fetchone()[2])
+    assert resign_pending(reopened) and stored_scheme(reopened) == neardup.scheme()
+    assert 0 < reopened["signatures"].count < 15
+    with caplog.at_level(logging.WARNING, logger="crawler.archive.neardup_index"):
+        assert find_original(reopened, neardup.signature("word " * 60), THRESHOLD) is None
+    assert any("interrupted" in r.getMessage() for r in caplog.records)
+    left = 15 - reopened["signatures"].count
+    assert finish_resign(reopened) == left
+    assert reopened["signatures"].count == 15 and not resign_pending(reopened)
+    reopened.close()
+
+
+def test_a_new_archive_records_the_scheme_with_its_first_signature(db, story):
+    assert stored_scheme(db) is None
+    store(db, story)
+    assert stored_scheme(db) == neardup.scheme()
+    assert db.execute("SELECT value FROM neardup_meta WHERE key = 'signature_scheme'").fetchone() == (
+        neardup.scheme(),)
+
+
+def test_without_a_recorded_scheme_the_oldest_signature_tells(tmp_path, story):
+    db = open_archive(tmp_path / "a.db")
+    store(db, story)
+    with db.conn:
+        db.conn.execute("DELETE FROM neardup_meta")
+    db.close()
+    reopened = open_archive(tmp_path / "a.db")
+    assert stored_scheme(reopened) == neardup.scheme()
+    assert find_original(reopened, neardup.signature(story), THRESHOLD) is not None
+    reopened.close()

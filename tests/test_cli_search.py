@@ -1,13 +1,15 @@
 """`newsmon search`, `sources` and `stats` on a small real archive."""
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.runs import record_run
-from crawler.neardup import fingerprints
+from crawler.neardup import fingerprints, scheme
 from conftest import invoke_newsmon
 
 FILLER = " ".join(f"Background sentence {i} on the wider market and its investors." for i in range(30))
@@ -134,3 +136,15 @@ def test_reindex_refuses_while_a_crawl_holds_the_archive(config, tmp_path):
     with ArchiveLock(tmp_path / "a.db"):
         result = invoke_newsmon("reindex", "--config", config)
     assert result.exit_code == 4 and "not reindexing" in result.output
+
+
+def test_reindex_re_signs_an_archive_signed_with_an_older_scheme(tmp_path):
+    shutil.copyfile(Path(__file__).parent / "data" / "neardup" / "old-scheme-archive.sqlite",
+                    tmp_path / "a.db")
+    config = tmp_path / "newsmon.toml"
+    config.write_text('[archive]\npath = "a.db"\n[[sources]]\nname = "fn"\nfeeds = ["http://127.0.0.1:9/f"]\n')
+    result = invoke_newsmon("reindex", "--config", config, "--batch-size", "10")
+    assert result.exit_code == 0, result.output
+    assert f"re-signing all 16 articles with {scheme()}" in result.output
+    assert "10/16 articles looked at" in result.output and "signed 15 articles" in result.output
+    assert "signed 0 articles" in invoke_newsmon("reindex", "--config", config).output

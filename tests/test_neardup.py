@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import trafilatura
+from conftest import newsmon_env
 
 from crawler import neardup
 from crawler.neardup import (band_keys, deserialise, fingerprints, jaccard, link_threshold,
@@ -196,3 +200,50 @@ def test_different_articles_of_one_outlet_do_not_link(a, b):
 def test_fingerprints_sign_the_body_as_signature_does(story):
     _body_hash, sig = fingerprints(story)
     assert serialise(sig) == serialise(signature(story))
+
+
+def test_a_signature_is_the_same_in_another_process_whatever_its_hash_seed(story, tmp_path):
+    """Signatures are stored and compared across runs: no per-process salt may leak in."""
+    (tmp_path / "story.txt").write_text(story, encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from crawler import neardup;"
+            "text = Path(sys.argv[1]).read_text(encoding='utf-8');"
+            "print(neardup.scheme()); print(neardup.serialise(neardup.signature(text)).hex());"
+            "print(neardup.band_keys(neardup.signature(text)))")
+    child = subprocess.run([sys.executable, "-c", code, str(tmp_path / "story.txt")],
+                           env=newsmon_env({"PYTHONHASHSEED": "12345"}),
+                           capture_output=True, text=True, timeout=120, check=True)
+    scheme, blob, keys = child.stdout.splitlines()
+    assert scheme == neardup.scheme()
+    assert bytes.fromhex(blob) == serialise(signature(story))
+    assert keys == str(band_keys(signature(story)))
+
+
+def test_the_scheme_names_the_algorithm_and_fingerprints_its_output():
+    # Changing this value means every archive must be re-signed (`newsmon reindex`):
+    # a new rensa that changed its digests, or a change of normalisation or band keys.
+    assert neardup.scheme() == "rensa-rminhash-128p-3w-42x3-dee89f09"
+
+
+def test_a_signature_of_another_scheme_is_refused_not_compared(story):
+    blob = serialise(signature(story))
+    other_tag = bytes([blob[0]]) + bytes(b ^ 0xFF for b in blob[1:5]) + blob[5:]
+    with pytest.raises(neardup.StaleSignature, match="not rensa-rminhash"):
+        deserialise(other_tag)
+    legacy = old_scheme_blob()
+    with pytest.raises(neardup.StaleSignature, match=neardup.LEGACY_SCHEME):
+        deserialise(legacy)
+
+
+def old_scheme_blob() -> bytes:
+    """A signature BLOB written by the previous scheme (datasketch, format 1)."""
+    with sqlite3.connect(HERE / "data" / "neardup" / "old-scheme-archive.sqlite") as conn:
+        return conn.execute("SELECT minhash FROM signatures LIMIT 1").fetchone()[0]
+
+
+def test_the_band_index_keeps_its_candidate_rates(story):
+    """42 bands of 3 rows: a near copy shares many bands, a different story none."""
+    copy = _all_at_once(story)
+    shared = set(band_keys(signature(story))) & set(band_keys(signature(copy)))
+    assert len(shared) >= 10
+    other = extracted("frontiernews-anthropic-cloud-deal.html")
+    assert not set(band_keys(signature(story))) & set(band_keys(signature(other)))
