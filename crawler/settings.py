@@ -39,14 +39,13 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOADER_MIDDLEWARES = {
     # First of all (robots.txt is 100): a refused URL costs no request, not even robots.txt.
     "crawler.middlewares.privatenet.PrivateAddressMiddleware": 50,
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.robots.QuietRobotsTxtMiddleware": 100,
     "crawler.middlewares.conditional.ConditionalRequestMiddleware": 560,
     # Above RedirectMiddleware (600), so it sees a redirect before it is followed.
     "crawler.middlewares.redirectloop.RedirectLoopMiddleware": 650,
 }
 
 EXTENSIONS = {
+    "crawler.quietlog.QuietExpectedFailures": 0,
     "crawler.runlog.RunRecorder": 500,
     "crawler.alerts.extension.AlertsExtension": 510,
 }

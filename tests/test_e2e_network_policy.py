@@ -197,18 +197,21 @@ def test_self_listing_sitemap_index_ends_in_seconds(run_newsmon, tmp_path, sites
 
 def test_crawl_stops_at_max_minutes_and_records_what_it_has(run_newsmon, tmp_path, sites):
     site = sites("slow")
-    fast = publish_stories(site, "news", 1, seed=400)
-    site.set("/news/stuck", story(401), delay=60)
-    site.set("/feed.xml", rss(site, [*fast, site.url("/news/stuck")]),
-             content_type="application/rss+xml")
+    # 1 s each, 4 at a time per site: 75 s at the very least without the limit.
+    slow = [site.url(f"/news/slow-{i}") for i in range(300)]
+    for i, url in enumerate(slow):
+        site.set(url.removeprefix(site.base), story(410 + i), delay=1)
+    site.set("/feed.xml", rss(site, slow), content_type="application/rss+xml")
     started = time.monotonic()
     done, db = crawl(run_newsmon, tmp_path, [{"name": "slow", "feeds": [site.url("/feed.xml")]}],
-                     timeout=120, max_minutes=0.05)
+                     timeout=10, max_minutes=0.05)
 
-    assert time.monotonic() - started < 45
     assert done.returncode == 5, done.stderr[-2000:]
     assert "max_minutes" in done.stderr
-    assert stored_urls(db) == set(fast)
+    # Stopped after 3 s, plus the requests already in the downloader finishing.
+    assert time.monotonic() - started < 45
+    stored = stored_urls(db)
+    assert 1 <= len(stored) < len(slow) // 2       # what was fetched in time is kept
     assert run_details(db)["slow"]["outcome"] == "interrupted"
 
 
@@ -217,7 +220,7 @@ def test_crawl_stops_at_max_minutes_and_records_what_it_has(run_newsmon, tmp_pat
 def test_one_malformed_link_drops_only_itself(run_newsmon, tmp_path, sites):
     site = sites("links")
     port_links = publish_stories(site, "port", 9, seed=500)
-    rss_links = publish_stories(site, "rss", 6, seed=700)
+    rss_links = publish_stories(site, "rss", 8, seed=700)
     map_links = publish_stories(site, "map", 3, seed=800)
     json_links = publish_stories(site, "json", 3, seed=850)
     broken_v6 = f"http://[::1:{site.port}/v6/story-0"          # the closing bracket is lost
