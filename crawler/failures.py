@@ -18,7 +18,7 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 
-from crawler.netpolicy import RefusedURL
+from crawler.middlewares.privatenet import RefusedURL
 
 TIMEOUTS = (DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError)
 CONNECTION = (

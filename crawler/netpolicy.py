@@ -12,14 +12,15 @@ link to its intranet). URLs written in the config are trusted as written.
 What is private is a list of networks (`[crawl] private_networks`); the
 default is every IANA special-purpose range, so a public web server cannot
 point newsmon anywhere but the public internet.
+
+No Scrapy here: the config loader uses this module, and the scheduler daemon
+loads configs without ever importing Scrapy.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from urllib.parse import urlsplit
-
-from scrapy.exceptions import IgnoreRequest
 
 ALLOWED_SCHEMES = ("http", "https")
 
@@ -57,14 +58,6 @@ DEFAULT_PRIVATE_NETWORKS = (
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class RefusedURL(IgnoreRequest):
-    """A found URL newsmon will not fetch; `reason` is the counter it goes to."""
-
-    def __init__(self, reason: str, url: str):
-        self.reason, self.url = reason, url
-        super().__init__(f"refused ({reason}): {url}")
 
 
 def parse_network(text: str) -> Network:

@@ -26,13 +26,22 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.netpolicy import RefusedURL, ip_literal, is_private, parse_networks, url_problem
+from crawler.netpolicy import ip_literal, is_private, parse_networks, url_problem
 
 logger = logging.getLogger(__name__)
 
 PRIVATE = "newsmon_private"
+
+
+class RefusedURL(IgnoreRequest):
+    """A found URL newsmon will not fetch; `reason` is the counter it goes to."""
+
+    def __init__(self, reason: str, url: str):
+        self.reason, self.url = reason, url
+        super().__init__(f"refused ({reason}): {url}")
 
 
 class PrivateAddressMiddleware:
