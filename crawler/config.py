@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.configspec import ConfigError, validate
+from crawler.netpolicy import DEFAULT_PRIVATE_NETWORKS
 
 BUILTIN_CONFIG = Path(__file__).with_name("default_config.toml")
 CONFIG_ENV = "NEWSMON_CONFIG"
@@ -31,6 +32,7 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
     follow: tuple[re.Pattern, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()   # other hosts whose links on pages are followed
     schedule: str = "*/30 * * * *"
 
 
@@ -43,6 +45,8 @@ class Config:
     obey_robots: bool
     max_page_mb: float
     sources: tuple[Source, ...]
+    max_minutes: float = 60.0
+    private_networks: tuple[str, ...] = DEFAULT_PRIVATE_NETWORKS
     companies: tuple[dict, ...] = ()
     use_builtin_companies: bool = True
     alerts: tuple[dict, ...] = ()
@@ -117,6 +121,7 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
             sitemaps=tuple(s.get("sitemaps", ())),
             pages=tuple(s.get("pages", ())),
             follow=tuple(re.compile(p) for p in s.get("follow", ())),
+            allowed_hosts=tuple(h.strip().strip("[]").lower() for h in s.get("allowed_hosts", ())),
             schedule=s.get("schedule", "*/30 * * * *"),
         )
         for s in data.get("sources", [])
@@ -128,6 +133,8 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
         timeout=float(crawl["timeout"]),
         obey_robots=crawl["obey_robots"],
         max_page_mb=float(crawl["max_page_mb"]),
+        max_minutes=float(crawl.get("max_minutes", 60)),
+        private_networks=tuple(crawl.get("private_networks", DEFAULT_PRIVATE_NETWORKS)),
         sources=sources,
         companies=tuple(data.get("companies", ())),
         use_builtin_companies=data.get("tagging", {}).get("builtin", True),

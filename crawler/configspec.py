@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.netpolicy import ip_literal, parse_network
 from crawler.schedule import ScheduleError, parse_schedule
 
 
@@ -41,6 +42,20 @@ def _http_url(value):
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"{value!r} is not an http(s) URL"
+    return None
+
+
+def _network(value):
+    try:
+        parse_network(value)
+    except ValueError as exc:
+        return f"{value!r} is not a network (a CIDR such as 10.0.0.0/8, or one address): {exc}"
+    return None
+
+
+def _host(value):
+    if not value.strip() or any(c in value for c in "/:@ ") and ip_literal(value) is None:
+        return f"{value!r} is not a host name (write cdn.example.com, without scheme or path)"
     return None
 
 
@@ -92,6 +107,8 @@ SECTION_SPECS: dict[str, dict[str, tuple]] = {
         "timeout": (NUMBER, _positive),
         "obey_robots": (bool, None),
         "max_page_mb": (NUMBER, _positive),
+        "max_minutes": (NUMBER, _positive),
+        "private_networks": (STRINGS, _network),
     },
     "dedup": {"threshold": (NUMBER, _unit_interval)},
     "tagging": {"builtin": (bool, None)},
@@ -105,6 +122,7 @@ TABLE_LIST_SPECS: dict[str, dict[str, tuple]] = {
         "sitemaps": (STRINGS, _http_url),
         "pages": (STRINGS, _http_url),
         "follow": (STRINGS, _regex),
+        "allowed_hosts": (STRINGS, _host),
         "schedule": (str, _schedule),
     },
     "companies": {

@@ -20,4 +20,8 @@ def settings_from_config(config: Config) -> dict:
         "NEWSMON_COMPANIES": list(config.companies),
         "NEWSMON_USE_BUILTIN_COMPANIES": config.use_builtin_companies,
         "NEWSMON_DEDUP_THRESHOLD": config.dedup_threshold,
+        "NEWSMON_PRIVATE_NETWORKS": list(config.private_networks),
+        # Scrapy's CloseSpider extension ends a crawl that runs too long; it closes as
+        # "closespider_timeout", which is recorded as an interrupted run.
+        "CLOSESPIDER_TIMEOUT": config.max_minutes * 60,
     }

@@ -51,6 +51,17 @@ def iso_utc(text: str | None) -> str | None:
     return iso(parsed) if parsed else None
 
 
+def absolute(base_url: str, url: str) -> str:
+    """`url` made absolute; a link urljoin cannot read stays as written.
+
+    The spider counts such a link as bad_url: one broken item must not stop the
+    parsing of its listing."""
+    try:
+        return urljoin(base_url, url.strip())
+    except ValueError:
+        return url
+
+
 def _hints(**values) -> dict:
     return {key: value for key, value in values.items() if value}
 
@@ -70,7 +81,7 @@ def parse_json_feed(body: bytes, base_url: str) -> list[Link]:
             continue
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
         author = ", ".join(a.get("name", "") for a in authors if isinstance(a, dict)) or None
-        links.append(Link(urljoin(base_url, url), _hints(
+        links.append(Link(absolute(base_url, url), _hints(
             title=item.get("title"), published=iso_utc(item.get("date_published")),
             author=author, description=item.get("summary"))))
     return links
@@ -89,7 +100,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
         url = entry.get("link")
         if not url:
             continue
-        links.append(Link(urljoin(base_url, url), _hints(
+        links.append(Link(absolute(base_url, url), _hints(
             title=entry.get("title"),
             published=_iso_from_struct(entry.get("published_parsed") or entry.get("updated_parsed")),
             author=entry.get("author"),

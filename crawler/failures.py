@@ -2,7 +2,8 @@
 
 Scrapy reports failures as exceptions of many kinds (its own, Twisted's);
 users want a handful of reasons they can act on. Oversized responses and
-robots.txt refusals are not errors of the source: they count as dropped.
+robots.txt refusals are not errors of the source: they count as dropped, and
+so do URLs newsmon refuses to fetch (private_address, bad_scheme, bad_url).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
+
+from crawler.middlewares.privatenet import RefusedURL
 
 TIMEOUTS = (DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError)
 CONNECTION = (
@@ -34,6 +37,8 @@ def classify(exception: BaseException) -> tuple[str, str]:
         return "errors", "connection"
     if isinstance(exception, DownloadCancelledError):
         return "dropped", "too_large"
+    if isinstance(exception, RefusedURL):
+        return "dropped", exception.reason
     if isinstance(exception, IgnoreRequest):
         message = str(exception)
         if "max redirections" in message or "redirect loop" in message:

@@ -6,6 +6,8 @@ archive) come from the TOML config: `NewsSpider.update_settings` loads it
 them, so `scrapy crawl news` and `newsmon crawl` run the same crawl.
 """
 
+from crawler.netpolicy import DEFAULT_PRIVATE_NETWORKS
+
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -22,19 +24,28 @@ DOWNLOAD_DELAY = 0
 RETRY_TIMES = 1
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
+# No control endpoints: the telnet console and Scrapy 2.19's remote-control HTTP server
+# (which runs code sent to it and writes job files under ~/.local/state/scrapy/).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# The private-address check resolves each host before the request; the cache hands the
+# connection that same checked address (see crawler/middlewares/privatenet.py).
+DNSCACHE_ENABLED = True
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.NewsmonLogFormatter"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (robots.txt is 100): a refused URL costs no request, not even robots.txt.
+    "crawler.middlewares.privatenet.PrivateAddressMiddleware": 50,
     "crawler.middlewares.conditional.ConditionalRequestMiddleware": 560,
     # Above RedirectMiddleware (600), so it sees a redirect before it is followed.
     "crawler.middlewares.redirectloop.RedirectLoopMiddleware": 650,
 }
 
 EXTENSIONS = {
+    "crawler.quietlog.QuietExpectedFailures": 0,
     "crawler.runlog.RunRecorder": 500,
     "crawler.alerts.extension.AlertsExtension": 510,
 }
@@ -54,3 +65,5 @@ NEWSMON_EXTRACT_WORKERS = None      # None: one extraction process per core; 0: 
 NEWSMON_EXTRACT_TASKS_PER_WORKER = 2000  # recycle workers: bounded memory in long crawls
 NEWSMON_STORE_BATCH = 50            # articles per archive transaction
 NEWSMON_STORE_FLUSH_SECONDS = 1.0   # and at least this often
+NEWSMON_PRIVATE_NETWORKS = list(DEFAULT_PRIVATE_NETWORKS)  # [crawl] private_networks
+NEWSMON_MAX_SITEMAP_DEPTH = 3       # sitemap index -> index -> index -> urlset at most

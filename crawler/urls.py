@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import tldextract
+
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "_hs", "oly_", "vero_", "ga_")
 TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
@@ -25,10 +27,16 @@ def is_tracking_param(name: str) -> bool:
 
 
 def clean_url(url: str) -> str:
-    """Strip tracking parameters and the fragment; lowercase scheme and host."""
+    """Strip tracking parameters and the fragment; lowercase scheme and host.
+
+    An IPv6 literal keeps its brackets (`hostname` drops them). A URL that
+    cannot be parsed (port out of range, broken IPv6 literal) raises
+    ValueError: callers check it with crawler.netpolicy.url_problem first."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
     port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if parts.username:
@@ -36,6 +44,25 @@ def clean_url(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not is_tracking_param(k)]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def registered_domain(host: str) -> str:
+    """'bbc.co.uk' for 'www.bbc.co.uk' (public suffix list); an IP address stays itself."""
+    return _domains(host).top_domain_under_public_suffix or host
+
+
+# The public suffix list snapshot shipped with tldextract: no download, no cache files.
+_domains = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def on_site(url: str, page_url: str, allowed_hosts=()) -> bool:
+    """Whether a link found on `page_url` stays on its site (or goes to an allowed host).
+
+    The site is the registered domain, as Scrapy's allowed_domains would have
+    it; for IP hosts, the same address."""
+    host = (urlsplit(url).hostname or "").lower()
+    page_host = (urlsplit(page_url).hostname or "").lower()
+    return host in allowed_hosts or registered_domain(host) == registered_domain(page_host)
 
 
 def site_of(url: str) -> tuple[str, int | None]:

@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import random
+import socket
 import sys
 import threading
 import time
@@ -42,6 +43,12 @@ SEED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 SLOW_SECONDS = 4.0   # the slow page answers after this; the test crawl timeout is 1.5 s
 BOMB_MB = 16         # what the gzip bomb inflates to; tests set max_page_mb = 1
 OVERSIZED_MB = 1.6   # the plain oversized page
+
+# Loopback plays the public web in tests: only this address (and link-local, where the
+# cloud metadata address lives) counts as private. Configs written by
+# write_config_file set it as [crawl] private_networks.
+PRIVATE_HOST = "127.0.0.66"
+TEST_PRIVATE_NETWORKS = (f"{PRIVATE_HOST}/32", "169.254.0.0/16")
 
 # -- the layout of the fixture web (paths on the frontiernews site) -------------
 SEED_PATH = "/ai-labs/xai-grok-openai-distillation"
@@ -193,8 +200,12 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class FixtureSite:
-    """One site: routes on 127.0.0.x:<ephemeral port>, with a thread-safe request log."""
+    """One site: routes on 127.0.0.x (or ::1):<ephemeral port>, with a thread-safe request log."""
 
     def __init__(self, name: str, host: str, placeholder: str):
         self.name, self.placeholder = name, placeholder
@@ -203,10 +214,11 @@ class FixtureSite:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._feeds: dict[str, tuple[str, str, list[Entry]]] = {}
-        self._server = _Server((host, 0), _Handler)
+        self._server = (_Server6 if ":" in host else _Server)((host, 0), _Handler)
         self._server.site = self
         self.host, self.port = self._server.server_address[:2]
-        self.base = f"http://{self.host}:{self.port}"
+        netloc_host = f"[{self.host}]" if ":" in self.host else self.host
+        self.base = f"http://{netloc_host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05},
                                         name=f"fixtureweb-{name}", daemon=True)
@@ -593,7 +605,8 @@ def write_config_file(web: FixtureWeb | None, folder: Path, *, name: str = "news
                       **crawl) -> Path:
     """Write a config for the fixture web; `crawl` overrides [crawl] keys (timeout=3, ...)."""
     settings = {"user_agent": "newsmon-test/1.0 (+http://127.0.0.1/)", "timeout": 1.5,
-                "obey_robots": True, "max_page_mb": 1, **crawl}
+                "obey_robots": True, "max_page_mb": 1,
+                "private_networks": list(TEST_PRIVATE_NETWORKS), **crawl}
     data = {"archive": {"path": archive}, "crawl": settings,
             "sources": sources if sources is not None else web.sources()}
     path = Path(folder) / name

@@ -27,6 +27,13 @@ BAD = {
     "wrong-type-list": ('[[sources]]\nname = "mine"\nfeeds = "{feed}"\n', "sources[0].feeds", "list"),
     "wrong-type-archive": ('[archive]\npath = 5\n' + SOURCE, "archive.path", "5"),
     "not-positive": ('[crawl]\nmax_page_mb = 0\n' + SOURCE, "crawl.max_page_mb", "greater than 0"),
+    "bad-network": ('[crawl]\nprivate_networks = ["10.0.0.0/8", "10.0.0.1/8"]\n' + SOURCE,
+                    "crawl.private_networks", "10.0.0.1/8"),
+    "not-a-network": ('[crawl]\nprivate_networks = ["intranet"]\n' + SOURCE,
+                      "crawl.private_networks", "intranet"),
+    "max-minutes-zero": ('[crawl]\nmax_minutes = 0\n' + SOURCE, "crawl.max_minutes", "greater than 0"),
+    "allowed-host-url": (SOURCE + 'allowed_hosts = ["https://cdn.example.com/"]\n',
+                         "sources[0].allowed_hosts", "https://cdn.example.com/"),
     "bad-url": ('[[sources]]\nname = "mine"\nfeeds = ["{feed}", "not a url"]\n', "sources[0].feeds", "not a url"),
     "bad-url-scheme": (SOURCE + 'sitemaps = ["ftp://127.0.0.1/sitemap.xml"]\n', "sources[0].sitemaps", "ftp://"),
     "bad-regex": (SOURCE + 'pages = ["{feed}"]\nfollow = ["/ai-(labs/"]\n', "sources[0].follow", "/ai-(labs/"),
@@ -183,3 +190,17 @@ def test_cli_unknown_source_exits_2_before_crawling(run_newsmon, fixture_web, wr
     proc = run_newsmon("crawl", "--config", write_config(tmp_path), "--source", "nosuch")
     assert proc.returncode == 2 and "nosuch" in proc.stderr
     assert fixture_web.requests() == [] and databases(tmp_path) == []
+
+
+def test_network_keys_have_defaults_and_can_be_set(tmp_path):
+    default = load_config(BUILTIN_CONFIG)
+    assert "169.254.0.0/16" in default.private_networks and "fc00::/7" in default.private_networks
+    assert default.max_minutes == 60
+    path = tmp_path / "mine.toml"
+    path.write_text(to_toml({
+        "crawl": {"private_networks": ["127.0.0.66/32"], "max_minutes": 5},
+        "sources": [{"name": "mine", "pages": ["http://127.0.0.1/"], "follow": ["/a/"],
+                     "allowed_hosts": ["CDN.example.com", "[::1]"]}]}), encoding="utf-8")
+    config = load_config(path)
+    assert (config.private_networks, config.max_minutes) == (("127.0.0.66/32",), 5.0)
+    assert config.source("mine").allowed_hosts == ("cdn.example.com", "::1")

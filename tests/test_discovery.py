@@ -111,3 +111,14 @@ def test_truncated_sitemap_is_an_error_not_an_empty_listing():
 def test_a_sitemap_with_a_damaged_tail_keeps_what_it_could_read():
     kind, links = parse_sitemap(NEWS_SITEMAP.replace(b"</urlset>", b"<url><loc>http://h/n/3"))
     assert kind == "urlset" and [l.url for l in links][:2] == ["http://h/n/1", "http://h/n/2"]
+
+
+def test_a_broken_link_stays_one_item_and_does_not_stop_the_feed():
+    links = ["http://a.example/1", "http://a.example/2", "http://a.example/3", "http://[::1/x",
+             "http://a.example/5"]
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>' + "".join(
+        f"<item><title>t</title><link>{u}</link></item>" for u in links) + "</channel></rss>")
+    assert [link.url for link in parse_feed(rss.encode(), "http://a.example/feed")] == links
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1",
+                       "items": [{"url": u} for u in links]}).encode()
+    assert [link.url for link in parse_feed(feed, "http://a.example/feed")] == links

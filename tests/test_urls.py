@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import clean_url, preferred_url, same_site
+from crawler.urls import clean_url, on_site, preferred_url, same_site
 
 
 @pytest.mark.parametrize("raw, clean", [
@@ -30,3 +30,19 @@ def test_preferred_url_uses_canonical_only_on_the_same_site():
     assert preferred_url(fetched, "https://frontiernews.example/x") == "http://127.0.0.1:8000/story?id=5"
     assert preferred_url(fetched, None) == "http://127.0.0.1:8000/story?id=5"
     assert preferred_url(fetched, "/relative") == "http://127.0.0.1:8000/story?id=5"
+
+
+def test_clean_url_keeps_ipv6_literals_bracketed():
+    assert clean_url("http://[2001:DB8::1]:8080/a?utm_source=x#f") == "http://[2001:db8::1]:8080/a"
+    assert clean_url("https://[::1]/") == "https://[::1]/"
+
+
+@pytest.mark.parametrize("link, page, allowed, expected", [
+    ("https://news.example.co.uk/a", "https://www.example.co.uk/ai/", (), True),   # same registered domain
+    ("https://partner.example.com/a", "https://www.example.co.uk/ai/", (), False),
+    ("https://cdn.example.com/a", "https://www.example.co.uk/ai/", ("cdn.example.com",), True),
+    ("http://127.0.0.2:80/a", "http://127.0.0.1:80/", (), False),                  # IP hosts: the same address
+    ("http://127.0.0.1:81/a", "http://127.0.0.1:80/", (), True),
+])
+def test_on_site(link, page, allowed, expected):
+    assert on_site(link, page, allowed) is expected

@@ -6,12 +6,15 @@ import logging
 import sqlite3
 
 import click
+from click.core import ParameterSource
 
 from crawler.archive.runs import runs_by_id
 from crawler.commands.common import (
     EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, config_option, echo_table, fail,
     load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
 from crawler.runlog import RUN_IDS_STAT
+
+DEFAULT = ParameterSource.DEFAULT
 
 
 def check_writable(db, path) -> None:
@@ -52,6 +55,8 @@ def crawl(config_path, sources, log_level, quiet):
     Prints one summary line per source: requests, new articles, duplicates,
     feeds/sitemaps not modified (304), dropped pages and errors by reason.
     Broken pages never fail the run: the exit code is 0 when the crawl ran.
+    With --quiet, nothing is printed unless a source failed, and then only the
+    summary (Scrapy's log is limited to ERROR unless --log-level is given).
     Only one crawl runs per archive: while another holds its lock, this one
     exits at once with code 4 and crawls nothing.
 
@@ -59,6 +64,8 @@ def crawl(config_path, sources, log_level, quiet):
     """
     from crawler.runner import CrawlFailed, run_crawl
 
+    if quiet and click.get_current_context().get_parameter_source("log_level") is DEFAULT:
+        log_level = "ERROR"  # expected failures are in the summary; only real errors print
     config = load_config_or_exit(config_path)
     known = {s.name for s in config.sources}
     for name in sources:
@@ -79,6 +86,9 @@ def crawl(config_path, sources, log_level, quiet):
         click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
     logging.shutdown()
     lock.release()
-    if stats.get("finish_reason") not in (None, "finished"):
-        fail(f"crawl interrupted ({stats.get('finish_reason')}); stored articles are kept",
-             EXIT_INTERRUPTED)
+    reason = stats.get("finish_reason")
+    if reason == "closespider_timeout":
+        fail(f"crawl stopped after {config.max_minutes:g} minutes ([crawl] max_minutes); "
+             "stored articles are kept", EXIT_INTERRUPTED)
+    if reason not in (None, "finished"):
+        fail(f"crawl interrupted ({reason}); stored articles are kept", EXIT_INTERRUPTED)

@@ -24,7 +24,9 @@ from crawler.encoding import decode_html
 from crawler.failures import classify
 from crawler.items import ArticleItem
 from crawler.stats import source_key
-from crawler.urls import clean_url
+from crawler.middlewares.privatenet import PRIVATE
+from crawler.netpolicy import url_problem
+from crawler.urls import clean_url, on_site
 from crawler.utc import iso_now
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class NewsSpider(scrapy.Spider):
         spider.sources = [s for s in config.sources if not only or s.name in only]
         spider.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
         spider.max_listing_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.max_sitemap_depth = crawler.settings.getint("NEWSMON_MAX_SITEMAP_DEPTH")
+        spider.listings_requested = set()   # clean URLs of listings asked for in this crawl
         spider.db = None
         return spider
 
@@ -67,14 +71,21 @@ class NewsSpider(scrapy.Spider):
                 yield self._listing_request(url, source, "page", self.parse_section)
             for url in urls_to_retry(self.db, source.name):
                 self.crawler.stats.inc_value(source_key(source.name, "retried"))
-                yield self._request_article(url, source, {})
+                yield self._request_article(url, source, {}, origin_private=False)
 
     def closed(self, reason):
         if self.db is not None:
             self.db.close()
 
-    def _listing_request(self, url, source, kind, callback):
-        meta = {**LISTING_META, "newsmon_source": source.name, "newsmon_kind": kind}
+    def _listing_request(self, url, source, kind, callback, found_in=None, depth=0):
+        """A listing from the config (`found_in` None: trusted) or named by another listing."""
+        self.listings_requested.add(clean_url(url))
+        meta = {**LISTING_META, "newsmon_source": source.name, "newsmon_kind": kind,
+                "newsmon_depth": depth}
+        if found_in is None:
+            meta["newsmon_trusted"] = True
+        else:
+            meta["newsmon_origin_private"] = found_in.meta.get(PRIVATE, False)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               cb_kwargs={"source": source}, dont_filter=True)
 
@@ -101,7 +112,7 @@ class NewsSpider(scrapy.Spider):
             self._bad_listing(response, source, exc)
             return
         for link in links:
-            yield from self._article_request(link, source)
+            yield from self._article_request(link, source, response)
 
     def parse_sitemap(self, response, source):
         if not self._listing_body_ok(response, source):
@@ -113,9 +124,30 @@ class NewsSpider(scrapy.Spider):
             return
         for link in links:
             if kind == "index":
-                yield self._listing_request(link.url, source, "sitemap", self.parse_sitemap)
+                yield from self._child_sitemap_request(link, source, response)
             else:
-                yield from self._article_request(link, source)
+                yield from self._article_request(link, source, response)
+
+    def _child_sitemap_request(self, link: Link, source, response):
+        """Each sitemap once per crawl, nested at most NEWSMON_MAX_SITEMAP_DEPTH deep.
+
+        A sitemap index that lists itself (or a cycle of indexes) would
+        otherwise be read for ever."""
+        url = self._valid_url(link.url, source)
+        if url is None:
+            return
+        if url in self.listings_requested:
+            logger.info("%s: sitemap %s listed again (in %s), read once", source.name, url,
+                        response.url)
+            return
+        depth = response.meta.get("newsmon_depth", 0) + 1
+        if depth > self.max_sitemap_depth:
+            logger.warning("%s: sitemap %s nested deeper than %d indexes, not read", source.name,
+                           url, self.max_sitemap_depth)
+            self.crawler.stats.inc_value(source_key(source.name, "dropped", "sitemap_too_deep"))
+            return
+        yield self._listing_request(url, source, "sitemap", self.parse_sitemap,
+                                    found_in=response, depth=depth)
 
     def parse_section(self, response, source):
         if not self._listing_body_ok(response, source):
@@ -124,20 +156,43 @@ class NewsSpider(scrapy.Spider):
             self._bad_listing(response, source, "not an HTML page")
             return
         for found in LinkExtractor().extract_links(response):
-            if follows(found.url, source.follow):
-                yield from self._article_request(Link(found.url, {}), source)
+            if not follows(found.url, source.follow):
+                continue
+            if not on_site(found.url, response.url, source.allowed_hosts):
+                logger.debug("%s: off-site link %s on %s not followed (allowed_hosts)",
+                             source.name, found.url, response.url)
+                continue
+            yield from self._article_request(Link(found.url, {}), source, response)
 
     # -- articles -------------------------------------------------------------
 
-    def _article_request(self, link: Link, source):
-        url = clean_url(link.url)
+    def _valid_url(self, url: str, source) -> str | None:
+        """The clean URL, or None after counting why it cannot be fetched (bad_url, bad_scheme).
+
+        Checked link by link, so one broken link never stops its listing."""
+        problem = url_problem(url)
+        if problem is None:
+            try:
+                return clean_url(url)
+            except ValueError:
+                problem = "bad_url"
+        self.crawler.stats.inc_value(source_key(source.name, "dropped", problem))
+        logger.warning("%s: dropped %r: %s", source.name, url[:300], problem)
+        return None
+
+    def _article_request(self, link: Link, source, found_in):
+        url = self._valid_url(link.url, source)
+        if url is None:
+            return
         if is_seen(self.db, url):
             self.crawler.stats.inc_value(source_key(source.name, "already_seen"))
             return
-        yield self._request_article(url, source, link.hints)
+        yield self._request_article(url, source, link.hints,
+                                    origin_private=found_in.meta.get(PRIVATE, False))
 
-    def _request_article(self, url: str, source, hints: dict):
-        meta = {"newsmon_source": source.name, "newsmon_kind": "article", "newsmon_hints": hints}
+    def _request_article(self, url: str, source, hints: dict, origin_private: bool):
+        meta = {"newsmon_source": source.name, "newsmon_kind": "article", "newsmon_hints": hints,
+                "newsmon_origin_private": origin_private}
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
 
     def parse_article(self, response):
@@ -166,7 +221,8 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(source_key(source, "listings_failed"))
         else:
             chain = [*request.meta.get("redirect_urls", ()), request.url]
-            self._remember_failure([clean_url(url) for url in chain], source, bucket, reason)
+            self._remember_failure([clean_url(url) for url in chain if url_problem(url) is None],
+                                   source, bucket, reason)
         logger.warning("%s: %s %s: %s", source, bucket.rstrip("s"), request.url, reason)
 
     def _remember_failure(self, urls: list[str], source: str, bucket: str, reason: str) -> None:
