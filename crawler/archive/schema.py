@@ -232,6 +232,32 @@ V5_STEPS = [
          DROP TRIGGER IF EXISTS source_au;
          CREATE TRIGGER source_au AFTER UPDATE OF source, duplicate_of, fetched_at ON articles
          BEGIN {_count_source("old", -1)} {_count_source("new", 1)} END;"""),
+    ("stories per company",
+     """CREATE TABLE IF NOT EXISTS company_summary (
+           company TEXT PRIMARY KEY NOT NULL, stories INTEGER NOT NULL);
+         DELETE FROM company_summary;
+         INSERT INTO company_summary (company, stories)
+           SELECT m.company, COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id
+           WHERE a.duplicate_of IS NULL GROUP BY m.company;
+         DROP TRIGGER IF EXISTS company_mi;
+         CREATE TRIGGER company_mi AFTER INSERT ON mentions
+         WHEN (SELECT duplicate_of IS NULL FROM articles WHERE id = new.article_id) BEGIN
+           INSERT INTO company_summary (company, stories) VALUES (new.company, 1)
+             ON CONFLICT (company) DO UPDATE SET stories = stories + 1;
+         END;
+         DROP TRIGGER IF EXISTS company_md;
+         CREATE TRIGGER company_md AFTER DELETE ON mentions
+         WHEN (SELECT duplicate_of IS NULL FROM articles WHERE id = old.article_id) BEGIN
+           UPDATE company_summary SET stories = stories - 1 WHERE company = old.company;
+         END;
+         DROP TRIGGER IF EXISTS company_au;
+         CREATE TRIGGER company_au AFTER UPDATE OF duplicate_of ON articles
+         WHEN (old.duplicate_of IS NULL) != (new.duplicate_of IS NULL) BEGIN
+           INSERT INTO company_summary (company, stories)
+             SELECT company, CASE WHEN new.duplicate_of IS NULL THEN 1 ELSE -1 END
+             FROM mentions WHERE article_id = new.id AND 1
+             ON CONFLICT (company) DO UPDATE SET stories = stories + excluded.stories;
+         END;"""),
     ("the stories view reads story_summary",
      """DROP VIEW IF EXISTS stories;
         CREATE VIEW stories AS
@@ -245,7 +271,7 @@ V5_STEPS = [
 
 
 def _v5_large_archive(db: sqlite_utils.Database, progress=None) -> None:
-    """Indexes on what listings filter and sort by; story_summary and source_summary tables.
+    """Indexes on what listings filter and sort by; story, source and company summaries.
 
     A million articles made every listing scan the 4 GB `articles` table (see
     issue 13): `stats` read it four times, the `stories` view aggregated every
@@ -254,7 +280,8 @@ def _v5_large_archive(db: sqlite_utils.Database, progress=None) -> None:
     fetched, its number of copies), kept by triggers on `articles`, so a
     listing of the newest stories walks an index instead of grouping the whole
     archive. source_summary keeps each source's article and story counts and
-    last fetch the same way, so `stats` reads 30 rows, not a million. The FTS update trigger now fires only when title or body change,
+    last fetch the same way, so `stats` reads 30 rows, not a million; company_summary the number of
+    stories naming each company, for `companies`. The FTS update trigger now fires only when title or body change,
     not when a copy is re-linked. Everything runs in one transaction, version
     bump included: each step is one scan of the table, and an interrupted
     upgrade rolls back.
