@@ -12,9 +12,11 @@ from crawler.commands.alerts import alerts
 from crawler.commands.companies import companies, retag
 from crawler.commands.crawl import crawl
 from crawler.commands.info import sources, stats
+from crawler.commands.maintain import maintain
 from crawler.commands.reindex import reindex
 from crawler.commands.schedule import schedule
 from crawler.commands.search import search
+from crawler.commands.stories import stories
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,7 +28,8 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats, companies, retag, reindex, alerts, schedule):
+for command in (crawl, search, stories, sources, stats, companies, retag, reindex, maintain, alerts,
+                schedule):
     main.add_command(command)
 
 
