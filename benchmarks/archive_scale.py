@@ -301,7 +301,8 @@ def run_cli(code: Path, config: Path, args: list[str]) -> float:
     env = {**os.environ, "PYTHONPATH": str(code)}
     env.pop("NEWSMON_CONFIG", None)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "crawler.cli", *args, "--config", str(config)],
+    config_args = [] if args == ["--help"] else ["--config", str(config)]
+    done = subprocess.run([sys.executable, "-m", "crawler.cli", *args, *config_args],
                           capture_output=True, text=True, env=env, cwd=code)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from crawler.archive.stories import outlets
 
-# The newest stories by when newsmon first saw them (story_summary_first_seen).
+# The newest stories by when newsmon first saw them: walks story_summary_first_seen
+# (CROSS JOIN keeps story_summary the outer loop whatever the statistics say).
 LATEST_STORIES_SQL = """
     SELECT s.story_id, a.title, a.url, a.source, s.first_seen, a.published, s.copies
-    FROM story_summary s JOIN articles a ON a.id = s.story_id
+    FROM story_summary s INDEXED BY story_summary_first_seen CROSS JOIN articles a ON a.id = s.story_id
     WHERE (:source IS NULL OR a.source = :source)
     ORDER BY s.first_seen DESC, s.story_id DESC
     LIMIT :limit"""
@@ -28,7 +29,7 @@ LATEST_STORIES_SQL = """
 # page costs about limit / (share of stories naming the company) lookups.
 COMPANY_TIMELINE_SQL = """
     SELECT s.story_id, a.title, a.url, a.source, s.shown, s.copies
-    FROM story_summary s INDEXED BY story_summary_shown JOIN articles a ON a.id = s.story_id
+    FROM story_summary s INDEXED BY story_summary_shown CROSS JOIN articles a ON a.id = s.story_id
     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = s.story_id
                   AND m.company = :company COLLATE NOCASE)
       AND s.shown >= COALESCE(:since, '')

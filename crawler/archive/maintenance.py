@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive import PAGE_SIZE
@@ -81,7 +82,11 @@ def drop_old_bodies(db, keep_days: float, now: datetime | None = None) -> int:
 def vacuum(db) -> None:
     """Rewrite the file (VACUUM), at PAGE_SIZE pages, then back to WAL."""
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.execute("PRAGMA journal_mode = DELETE")
+    try:
+        # The page size of a WAL database cannot change: leave WAL for the rewrite.
+        db.conn.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError as exc:  # another process has the archive open
+        logger.warning("page size kept (the archive is open elsewhere: %s)", exc)
     db.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     db.conn.execute("VACUUM")
     db.conn.execute("PRAGMA journal_mode = WAL")

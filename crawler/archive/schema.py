@@ -265,7 +265,7 @@ V5_STEPS = [
                  (SELECT group_concat(source) FROM (
                     SELECT c.source FROM articles c WHERE c.id = s.story_id OR c.duplicate_of = s.story_id
                     GROUP BY c.source ORDER BY MIN(c.id))) AS outlets
-          FROM story_summary s JOIN articles a ON a.id = s.story_id"""),
+          FROM story_summary s CROSS JOIN articles a ON a.id = s.story_id"""),
     ("query planner statistics", "PRAGMA analysis_limit = 1000;\nANALYZE"),
 ]
 
