@@ -23,7 +23,7 @@ Then a copy of it is measured:
 3. each command with this newsmon.
 Each command runs as a child `python -m crawler.cli ...` (what a user
 types); its time is net of process start: minus the median of `newsmon
---help` measured in the same run. Warm = median of 3 runs after one
+--help` runs interleaved with its own. Warm = median of 3 runs after one
 unmeasured run; cold = first run after dropping the archive's files from the
 page cache (posix_fadvise DONTNEED, so other users of the shared machine
 keep their caches; Python's own files stay cached, as they would be).
@@ -318,19 +318,30 @@ def has_command(code: Path, name: str) -> bool:
 
 
 def measure(code: Path, config: Path, archive: Path) -> dict[str, tuple[float, float] | None]:
-    """{command: (warm net seconds, cold net seconds)}; None when that newsmon lacks it."""
-    start_up = statistics.median(run_cli(code, config, ["--help"]) for _ in range(WARM_RUNS + 1))
-    results: dict[str, tuple[float, float] | None] = {"(process start)": (start_up, start_up)}
+    """{command: (warm net seconds, cold net seconds)}; None when that newsmon lacks it.
+
+    Each command's runs alternate with runs of `newsmon --help`, and the
+    median of those is the process start subtracted: on a shared machine the
+    load changes from minute to minute.
+    """
+    results: dict[str, tuple[float, float] | None] = {}
+    starts = []
     for label, args in COMMANDS:
         if not has_command(code, args[0]):
             results[label] = None
             continue
         drop_from_cache(archive)
         cold = run_cli(code, config, args)
-        warm = statistics.median(run_cli(code, config, args) for _ in range(WARM_RUNS))
-        results[label] = (warm - start_up, cold - start_up)
-        print(f"  {label}: warm {warm - start_up:.3f} s, cold {cold - start_up:.3f} s",
-              file=sys.stderr, flush=True)
+        warm, start_up = [], []
+        for _ in range(WARM_RUNS):
+            start_up.append(run_cli(code, config, ["--help"]))
+            warm.append(run_cli(code, config, args))
+        start = statistics.median(start_up)
+        starts.append(start)
+        results[label] = (statistics.median(warm) - start, cold - start)
+        print(f"  {label}: warm {results[label][0]:.3f} s, cold {results[label][1]:.3f} s"
+              f" (process start {start:.3f} s)", file=sys.stderr, flush=True)
+    results["(process start, median)"] = (statistics.median(starts), statistics.median(starts))
     return results
 
 
@@ -414,7 +425,7 @@ def report(columns: dict, articles: int) -> None:
             cells.append(f"{'-':>22s}" if value is None else f"{value[0]:>10.3f} / {value[1]:<9.3f}")
         line = f"{label:44s}" + "".join(cells)
         before, after = columns.get("before", {}).get(label), columns["after"].get(label)
-        if before and after and label != "(process start)":
+        if before and after and not label.startswith("(process start"):
             line += f"{before[0] / max(after[0], 1e-3):>17.1f}x"
         print(line)
 

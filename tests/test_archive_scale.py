@@ -309,6 +309,6 @@ def test_stories_and_maintain_commands(v4_copy, tmp_path, run_newsmon):
     assert done.returncode == 0, done.stderr
     assert "drop old bodies: 12" in done.stdout and "VACUUM" in done.stdout
     conn = sqlite3.connect(v4_copy)
-    assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM articles WHERE body IS NULL").fetchone()[0] == 12
     conn.close()
