@@ -345,6 +345,83 @@ def measure(code: Path, config: Path, archive: Path) -> dict[str, tuple[float, f
     return results
 
 
+# The library calls behind each command, timed inside one process (no start-up
+# noise): run by `python -c` with PYTHONPATH at the newsmon being measured.
+LIBRARY_TIMER = r"""
+import json, os, statistics, sys, time
+from crawler.archive import open_archive
+from crawler.archive.search import search_articles, parse_since
+from crawler.archive.totals import archive_totals, articles_per_source
+from crawler.archive.mentions import company_counts
+from crawler.archive.runs import health_report, last_runs
+from crawler.alerts.matching import backtest
+from crawler.alerts.details import alert_items
+from crawler.alerts.rules import rules_from_config
+from crawler.config import load_config
+
+config = load_config(sys.argv[1])
+path = str(config.archive_path)
+names = [s.name for s in config.sources]
+rule = rules_from_config(config)[0]
+
+def sources(db):
+    try:
+        last = last_runs(db, names)
+    except TypeError:
+        last = last_runs(db)
+    return last, [health_report(db, name, 36 * 60) for name in names]
+
+def backtest_30d(db):
+    hits = backtest(db, rule, fetched_since=parse_since("30d"))
+    return alert_items(db, rule, [hit.article_id for hit in hits[-100:]])
+
+CALLS = {
+    "search training": lambda db: search_articles(db, "training"),
+    "search openai": lambda db: search_articles(db, "openai"),
+    "search '"data center"'": lambda db: search_articles(db, '"data center"'),
+    "search openai --json --limit 100": lambda db: search_articles(db, "openai", limit=100),
+    "search model --company openai": lambda db: search_articles(db, "model", company="openai"),
+    "search training --source outlet07 --since 30d":
+        lambda db: search_articles(db, "training", source="outlet07", since="30d"),
+    "stats": lambda db: (archive_totals(db, path), articles_per_source(db)),
+    "stories (newest 20)": lambda db: db.execute(
+        "SELECT * FROM stories ORDER BY first_seen DESC LIMIT 20").fetchall(),
+    "companies": company_counts,
+    "sources": sources,
+    "alerts backtest openai --since 30d": backtest_30d,
+}
+
+def drop_cache():
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            fd = os.open(name, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+
+results = {}
+for label, call in CALLS.items():
+    drop_cache()
+    db = open_archive(path)
+    start = time.perf_counter(); call(db); cold = time.perf_counter() - start
+    warm = []
+    for _ in range(3):
+        start = time.perf_counter(); call(db); warm.append(time.perf_counter() - start)
+    db.close()
+    results[label] = (statistics.median(warm), cold)
+    print(f"  {label}: warm {results[label][0]:.4f} s, cold {cold:.4f} s", file=sys.stderr, flush=True)
+print(json.dumps(results))
+"""
+
+
+def measure_library(code: Path, config: Path) -> dict[str, tuple[float, float]]:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run([sys.executable, "-c", LIBRARY_TIMER, str(config)], capture_output=True,
+                          text=True, env=env, cwd=code)
+    if done.returncode != 0:
+        raise SystemExit(f"library timing failed: {done.stderr[-2000:]}")
+    return {label: tuple(value) for label, value in json.loads(done.stdout).items()}
+
+
 def sizes(archive: Path) -> tuple[int, dict[str, float]]:
     """(articles, {table group: bytes per article}) from SQLite's dbstat."""
     conn = sqlite3.connect(archive)
@@ -376,6 +453,8 @@ def main() -> None:
                         help="a checkout of an older newsmon to time the same commands with")
     parser.add_argument("--vacuum", action="store_true",
                         help="also time `newsmon maintain --vacuum` and the size after it")
+    parser.add_argument("--library-only", action="store_true",
+                        help="time the library calls in one process only, not the CLI commands")
     options = parser.parse_args()
     options.scratch.mkdir(parents=True, exist_ok=True)
     cached = options.scratch / f"archive-v4-{options.articles}.db"
@@ -389,9 +468,13 @@ def main() -> None:
     config = write_config(options.scratch, archive)
     print_sizes("schema v4 (as built)", archive)
     columns = {}
+    library = {}
     if options.before_code:
-        print("timing the commands with the older newsmon ...", file=sys.stderr)
-        columns["before"] = measure(options.before_code.resolve(), config, archive)
+        print("timing the library calls with the older newsmon ...", file=sys.stderr)
+        library["before"] = measure_library(options.before_code.resolve(), config)
+        if not options.library_only:
+            print("timing the commands with the older newsmon ...", file=sys.stderr)
+            columns["before"] = measure(options.before_code.resolve(), config, archive)
     from crawler.archive import open_archive
 
     started = time.perf_counter()
@@ -400,6 +483,12 @@ def main() -> None:
     print(f"\nupgrade to the current schema: {upgrade:.1f} s ({upgrade / options.articles * 1e6:.0f} us"
           " per article)")
     print_sizes("after the upgrade (same page size)", archive)
+    print("timing the library calls with this newsmon ...", file=sys.stderr)
+    library["after"] = measure_library(ROOT, config)
+    print(f"\nIn one process (the queries behind each command, no process start):")
+    report(library, options.articles)
+    if options.library_only:
+        return
     print("timing the commands with this newsmon ...", file=sys.stderr)
     columns["after"] = measure(ROOT, config, archive)
     if options.vacuum:
@@ -408,6 +497,7 @@ def main() -> None:
         print(f"\n`newsmon maintain --vacuum`: {time.perf_counter() - started:.1f} s")
         print_sizes("after maintain --vacuum", archive)
         columns["after vacuum"] = measure(ROOT, config, archive)
+    print("\nAs commands (child processes, net of process start):")
     report(columns, options.articles)
 
 
@@ -422,11 +512,11 @@ def report(columns: dict, articles: int) -> None:
         cells = []
         for name in names:
             value = columns[name].get(label)
-            cells.append(f"{'-':>22s}" if value is None else f"{value[0]:>10.3f} / {value[1]:<9.3f}")
+            cells.append(f"{'-':>22s}" if value is None else f"{value[0]:>10.4f} / {value[1]:<9.4f}")
         line = f"{label:44s}" + "".join(cells)
         before, after = columns.get("before", {}).get(label), columns["after"].get(label)
         if before and after and not label.startswith("(process start"):
-            line += f"{before[0] / max(after[0], 1e-3):>17.1f}x"
+            line += f"{before[0] / max(after[0], 1e-4):>17.1f}x"
         print(line)
 
 
