@@ -378,7 +378,7 @@ def backtest_30d(db):
 CALLS = {
     "search training": lambda db: search_articles(db, "training"),
     "search openai": lambda db: search_articles(db, "openai"),
-    "search '"data center"'": lambda db: search_articles(db, '"data center"'),
+    "search '\"data center\"'": lambda db: search_articles(db, '"data center"'),
     "search openai --json --limit 100": lambda db: search_articles(db, "openai", limit=100),
     "search model --company openai": lambda db: search_articles(db, "model", company="openai"),
     "search training --source outlet07 --since 30d":
@@ -486,7 +486,7 @@ def main() -> None:
     print("timing the library calls with this newsmon ...", file=sys.stderr)
     library["after"] = measure_library(ROOT, config)
     print(f"\nIn one process (the queries behind each command, no process start):")
-    report(library, options.articles)
+    report(library, options.articles, "in one process")
     if options.library_only:
         return
     print("timing the commands with this newsmon ...", file=sys.stderr)
@@ -501,9 +501,9 @@ def main() -> None:
     report(columns, options.articles)
 
 
-def report(columns: dict, articles: int) -> None:
+def report(columns: dict, articles: int, what: str = "net of process start") -> None:
     names = list(columns)
-    print(f"\n{articles:,} articles; seconds net of process start (warm median of {WARM_RUNS} / cold)")
+    print(f"\n{articles:,} articles; seconds {what} (warm median of {WARM_RUNS} / cold)")
     header = f"{'command':44s}" + "".join(f"{name:>22s}" for name in names)
     if "before" in columns:
         header += f"{'speed-up (warm)':>18s}"

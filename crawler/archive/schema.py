@@ -342,7 +342,7 @@ def migrate(db: sqlite_utils.Database, progress=None) -> int:
     for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         logger.info("migrating archive to schema version %d (%s)", version, migration.__name__)
         if getattr(migration, "reports_progress", False):
-            migration(db, progress)
+            migration(db, progress if current else None)  # a new archive has nothing to upgrade
         else:
             migration(db)
         db.execute(f"PRAGMA user_version = {version}")

@@ -1,8 +1,8 @@
 """A progress bar for long archive upgrades (crawler/archive/schema.py), on stderr.
 
 On a terminal click draws the bar with the current step; elsewhere (cron,
-the daemon's children) it prints the label once, so logs say why a command
-took a minute.
+the daemon's children) nothing is printed, so `crawl --quiet` stays quiet
+(the steps are logged at INFO by crawler/archive/schema.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ class UpgradeProgress:
         self.bar = None
 
     def __call__(self, step: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="upgrading the archive", file=sys.stderr,
                                          item_show_func=lambda item: item, show_pos=True)
