@@ -10,8 +10,8 @@
   story links stay, and the FTS index keeps their titles.
 - `optimize_fts` and `vacuum` (`newsmon maintain --vacuum`): one FTS segment,
   then a rewrite of the whole file that returns free pages to the disk.
-  (Larger pages were measured and did not help: an article row of ~3.3 KB
-  fills 4, 8 and 16 KB pages alike, to about 80%.) Needs free disk space about the size
+  (8 KB pages were measured and did not help: an article row of ~3.3 KB
+  fills 4 and 8 KB pages alike, to about 80%.) Needs free disk space about the size
   of the archive and time proportional to it (see README).
 """
 
