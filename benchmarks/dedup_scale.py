@@ -30,11 +30,12 @@ _SIGNATURES_PER_BATCH = 50_000
 WARM_PASSES = 5  # the machine may be shared: medians over several passes
 
 
-def fill_synthetic(db, count: int, seed: int = 11) -> None:
+def fill_synthetic(db, count: int, seed: int = 11, first_id: int = SYNTHETIC_FIRST_ID) -> None:
+    """Random signatures and their band rows for ids first_id .. first_id + count - 1."""
     rng = np.random.default_rng(seed)
     info = np.iinfo(np.int64)
     keys = rng.integers(info.min, info.max, size=count * neardup.BANDS, dtype=np.int64)
-    owners = np.repeat(np.arange(SYNTHETIC_FIRST_ID, SYNTHETIC_FIRST_ID + count), neardup.BANDS)
+    owners = np.repeat(np.arange(first_id, first_id + count), neardup.BANDS)
     order = np.argsort(keys, kind="stable")
     keys, owners = keys[order], owners[order]
     with db.conn:
@@ -47,7 +48,7 @@ def fill_synthetic(db, count: int, seed: int = 11) -> None:
     for start in range(0, count, _SIGNATURES_PER_BATCH):
         n = min(_SIGNATURES_PER_BATCH, count - start)
         values = rng.integers(0, 2**32, size=(n, neardup.NUM_PERM), dtype=np.uint32)
-        rows = ((SYNTHETIC_FIRST_ID + start + i,
+        rows = ((first_id + start + i,
                  neardup.serialise(neardup.Signature(values[i], 500, 500, no_numbers)))
                 for i in range(n))
         with db.conn:

@@ -12,10 +12,12 @@ from crawler.commands.alerts import alerts
 from crawler.commands.companies import companies, retag
 from crawler.commands.crawl import crawl
 from crawler.commands.info import sources, stats
+from crawler.commands.maintain import maintain
 from crawler.commands.reindex import reindex
 from crawler.commands.schedule import schedule
 from crawler.commands.search import search
 from crawler.commands.serve import serve
+from crawler.commands.stories import stories
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,8 +29,8 @@ def main():
     """
 
 
-for command in (crawl, search, sources, stats, companies, retag, reindex, alerts, schedule,
-                serve):
+for command in (crawl, search, stories, sources, stats, companies, retag, reindex, maintain, alerts,
+                schedule, serve):
     main.add_command(command)
 
 

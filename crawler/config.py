@@ -52,6 +52,7 @@ class Config:
     alerts: tuple[dict, ...] = ()
     dedup_threshold: float = 0.5
     health_notify: tuple[str, ...] = ()
+    keep_bodies_days: float | None = None
     raw: dict = field(default_factory=dict, repr=False)
 
     def source(self, name: str) -> Source:
@@ -141,5 +142,6 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
         alerts=tuple(data.get("alerts", ())),
         health_notify=tuple(data.get("health", {}).get("notify", ())),
         dedup_threshold=float(data.get("dedup", {}).get("threshold", 0.5)),
+        keep_bodies_days=data["archive"].get("keep_bodies_days"),
         raw=data,
     )

@@ -101,7 +101,7 @@ NUMBER = (int, float)
 STRINGS = ("list", str)
 
 SECTION_SPECS: dict[str, dict[str, tuple]] = {
-    "archive": {"path": (str, _non_empty)},
+    "archive": {"path": (str, _non_empty), "keep_bodies_days": (NUMBER, _positive)},
     "crawl": {
         "user_agent": (str, _non_empty),
         "timeout": (NUMBER, _positive),

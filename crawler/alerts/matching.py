@@ -15,6 +15,7 @@ returns exactly the stories the live rule would have alerted on.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from datetime import datetime
 
 from crawler.alerts.digest import due_time
 from crawler.alerts.outbox import enqueue, write_transaction
+from crawler.archive.search import fts_hits_among
 from crawler.utc import iso
 
 logger = logging.getLogger(__name__)
@@ -55,13 +57,10 @@ def ensure_marks(db, rules, start_id: int, now: datetime) -> None:
             [(rule.name, start_id, iso(now)) for rule in rules])
 
 
-def _conditions(rule, after_id: int, upto_id: int):
-    where = ["a.id > ?", "a.id <= ?"]
-    params: list = [after_id, upto_id]
-    if rule.match:
-        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-                     " AND rowid > ? AND rowid <= ?)")
-        params += [rule.match, after_id, upto_id]
+def _filters(rule):
+    """The rule's company and source conditions on `articles a`."""
+    where: list[str] = []
+    params: list = []
     if rule.companies:
         marks_ = ", ".join("?" * len(rule.companies))
         where.append("EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id"
@@ -71,6 +70,17 @@ def _conditions(rule, after_id: int, upto_id: int):
         where.append(f"a.source IN ({', '.join('?' * len(rule.sources))})")
         params += list(rule.sources)
     return where, params
+
+
+def _conditions(rule, after_id: int, upto_id: int):
+    where = ["a.id > ?", "a.id <= ?"]
+    params: list = [after_id, upto_id]
+    if rule.match:
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+                     " AND rowid > ? AND rowid <= ?)")
+        params += [rule.match, after_id, upto_id]
+    filters, filter_params = _filters(rule)
+    return where + filters, params + filter_params
 
 
 def matching_articles(db, rule, *, after_id: int = 0, upto_id: int | None = None) -> list[Hit]:
@@ -140,14 +150,51 @@ def match_new(db, rules, now: datetime) -> tuple[dict[str, int], list[str]]:
     return queued, errors
 
 
+def rule_matches_among(db, rule, ids) -> set[int]:
+    """Which of `ids` satisfy the rule (its FTS query read only around those ids)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return set()
+    where, params = _filters(rule)
+    passing = [row[0] for row in db.conn.execute(
+        "SELECT a.id FROM articles a WHERE a.id IN (SELECT value FROM json_each(?))"
+        + "".join(f" AND {condition}" for condition in where), [json.dumps(ids), *params])]
+    return fts_hits_among(db, rule.match, passing) if rule.match else set(passing)
+
+
 def backtest(db, rule, fetched_since: str | None = None) -> list[Hit]:
     """The stories the rule would have fired for: the first matching copy of each.
 
     With `fetched_since`, only the alerts that would have fired since then: an
     alert fires when its article is stored, whatever its publication date,
-    and a story whose first match came earlier would not fire again.
+    and a story whose first match came earlier would not fire again. Only the
+    articles stored since then are matched (found through the fetched_at
+    index); the stories they belong to are then checked for an earlier
+    matching copy, so the cost follows the window, not the archive.
     """
-    hits = first_per_story(matching_articles(db, rule))
-    if fetched_since:
-        hits = [hit for hit in hits if (hit.fetched_at or "") >= fetched_since]
-    return hits
+    if not fetched_since:
+        return first_per_story(matching_articles(db, rule))
+    first_id = db.conn.execute(
+        "SELECT MIN(id) FROM articles INDEXED BY articles_fetched WHERE fetched_at >= ?",
+        [fetched_since]).fetchone()[0]
+    if first_id is None:
+        return []
+    hits = [hit for hit in first_per_story(matching_articles(db, rule, after_id=first_id - 1))
+            if (hit.fetched_at or "") >= fetched_since]
+    earlier = _earlier_members(db, {hit.story_id for hit in hits}, first_id)
+    fired_before = {earlier[i] for i in rule_matches_among(db, rule, earlier)}
+    return [hit for hit in hits if hit.story_id not in fired_before]
+
+
+def _earlier_members(db, stories: set[int], before_id: int) -> dict[int, int]:
+    """{article id: story id} of the stories' articles stored before `before_id`."""
+    members: dict[int, int] = {}
+    story_list = sorted(stories)
+    for start in range(0, len(story_list), 500):
+        chunk = json.dumps(story_list[start:start + 500])
+        for article_id, story in db.conn.execute(
+                "SELECT id, COALESCE(duplicate_of, id) FROM articles WHERE id < ? AND"
+                " (id IN (SELECT value FROM json_each(?)) OR duplicate_of IN (SELECT value FROM json_each(?)))",
+                [before_id, chunk, chunk]):
+            members[article_id] = story
+    return members

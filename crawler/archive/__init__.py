@@ -19,8 +19,13 @@ from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
 __all__ = ["open_archive", "SCHEMA_VERSION", "schema_version", "ArchiveError"]
 
 
-def open_archive(path: str | os.PathLike, *, timeout: float = 30.0) -> sqlite_utils.Database:
-    """Open (creating and migrating as needed) the archive at `path`."""
+def open_archive(path: str | os.PathLike, *, timeout: float = 30.0,
+                 progress=None) -> sqlite_utils.Database:
+    """Open (creating and migrating as needed) the archive at `path`.
+
+    `progress(step, done, total)` is told the steps of a long upgrade
+    (crawler/archive/schema.py), for a progress bar.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +34,7 @@ def open_archive(path: str | os.PathLike, *, timeout: float = 30.0) -> sqlite_ut
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        migrate(db)
+        migrate(db, progress)
     except (OSError, sqlite3.Error) as exc:
         raise ArchiveError(f"{path}: cannot open archive: {exc}") from exc
     return db

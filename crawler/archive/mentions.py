@@ -23,7 +23,6 @@ MENTION_COLUMNS = ("article_id", "company", "count", "in_title", "first_offset",
 INSERT_MENTION = (f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(MENTION_COLUMNS))})")
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30)}
-ARTICLE_DATE = "COALESCE(a.published, a.fetched_at)"
 
 
 def save_mentions(db, article_id: int, mentions: list[dict]) -> None:
@@ -86,20 +85,40 @@ def _cutoff(now: datetime, span: timedelta) -> str:
     return iso(now - span)
 
 
+# Stories of the last month per company, by the story's date shown; all-time
+# totals come from company_summary, kept by triggers (schema v5).
+RECENT_COMPANY_SQL = """
+    SELECT m.company AS company, COUNT(CASE WHEN s.shown >= :day THEN 1 END) AS day,
+           COUNT(CASE WHEN s.shown >= :week THEN 1 END) AS week, COUNT(*) AS month
+    FROM story_summary s JOIN mentions m ON m.article_id = s.story_id
+    WHERE s.shown >= :month GROUP BY m.company"""
+
+
 def company_counts(db, now: datetime | None = None) -> list[dict]:
     """Per company: distinct stories naming it in the last day, week, month and ever.
 
     A copy of a story (duplicate_of set) is not counted; windows are on the
-    article's date (published, else fetched_at). Sorted by the last week,
-    then the month, then all time, most mentioned first.
+    story's date (published, else fetched_at). Sorted by the last week,
+    then the month, then all time, most mentioned first. Reads the last
+    month's stories and the company_summary table, not the whole archive.
     """
     now = now or datetime.now(timezone.utc)
-    windows = ", ".join(f"COUNT(DISTINCT CASE WHEN {ARTICLE_DATE} >= ? THEN m.article_id END) AS {name}"
-                        for name in WINDOWS)
-    sql = f"""
-        SELECT m.company AS company, {windows}, COUNT(DISTINCT m.article_id) AS total
-        FROM mentions m JOIN articles a ON a.id = m.article_id
-        WHERE a.duplicate_of IS NULL
-        GROUP BY m.company
-        ORDER BY week DESC, month DESC, total DESC, company"""
-    return list(db.query(sql, [_cutoff(now, span) for span in WINDOWS.values()]))
+    cutoffs = {name: _cutoff(now, span) for name, span in WINDOWS.items()}
+    recent = {row["company"]: row for row in db.query(RECENT_COMPANY_SQL, cutoffs)}
+    rows = [{"company": company, **{name: recent.get(company, {}).get(name, 0) for name in WINDOWS},
+             "total": total}
+            for company, total in db.execute(
+                "SELECT company, stories FROM company_summary WHERE stories > 0")]
+    return sorted(rows, key=lambda r: (-r["week"], -r["month"], -r["total"], r["company"]))
+
+
+def company_filter_sql(company: str, article_alias: str = "articles") -> tuple[str, list]:
+    """SQL condition (and its parameters) for articles that mention `company`.
+
+    Matches the company name case-insensitively, for `search --company openai`:
+    `f"WHERE {sql}"` with `article_alias` naming the articles table in the query.
+    The NOCASE comparison is served by the index mentions_company_nocase.
+    """
+    sql = (f"{article_alias}.id IN "
+           "(SELECT article_id FROM mentions WHERE company = ? COLLATE NOCASE)")
+    return sql, [company]

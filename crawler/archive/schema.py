@@ -6,12 +6,15 @@ made by an older newsmon runs the missing migrations in order. sqlite-utils
 commits DDL as it goes (enable_fts uses executescript), so instead of relying
 on a transaction each migration is idempotent (`if_not_exists`, `replace`) and
 the version is bumped only after it completed: an interrupted upgrade is simply
-run again on the next open.
+run again on the next open. From v5 on, a migration is plain SQL run in ONE
+transaction that also bumps the version: interrupted, it rolls back and the
+next open starts it over from a clean v4.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import sqlite_utils
 
@@ -141,8 +144,185 @@ def _v4_article_retries(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS fetch_state_retry ON fetch_state (outcome, source)")
 
 
+SHOWN_DATE = "COALESCE(published, fetched_at)"  # the date an article is listed and filtered by
+
+
+def _refresh_story(story: str) -> str:
+    """Trigger SQL recomputing the story_summary row of story id expression `story`."""
+    return f"""
+      DELETE FROM story_summary WHERE story_id = {story};
+      INSERT INTO story_summary (story_id, shown, first_seen, copies)
+        SELECT r.id, COALESCE(r.published, r.fetched_at),
+               (SELECT MIN(c.fetched_at) FROM articles c WHERE c.id = r.id OR c.duplicate_of = r.id),
+               (SELECT COUNT(*) FROM articles c WHERE c.id = r.id OR c.duplicate_of = r.id)
+        FROM articles r WHERE r.id = {story} AND r.duplicate_of IS NULL;"""
+
+
+def _count_source(row: str, sign: int) -> str:
+    """Trigger SQL adding (sign 1) or removing (sign -1) article `row` to its source's totals."""
+    key = f"COALESCE({row}.source, '')"
+    if sign > 0:
+        return f"""
+      INSERT INTO source_summary (source, articles, stories, last_fetched)
+        VALUES ({key}, 1, {row}.duplicate_of IS NULL, {row}.fetched_at)
+        ON CONFLICT (source) DO UPDATE SET articles = articles + 1,
+          stories = stories + excluded.stories,
+          last_fetched = CASE WHEN last_fetched IS NULL OR excluded.last_fetched > last_fetched
+                              THEN excluded.last_fetched ELSE last_fetched END;"""
+    return f"""
+      UPDATE source_summary SET articles = articles - 1,
+          stories = stories - ({row}.duplicate_of IS NULL),
+          last_fetched = (SELECT MAX(fetched_at) FROM articles WHERE source = {row}.source)
+        WHERE source = {key};
+      DELETE FROM source_summary WHERE source = {key} AND articles <= 0;"""
+
+
+STORY_OF_NEW, STORY_OF_OLD = "COALESCE(new.duplicate_of, new.id)", "COALESCE(old.duplicate_of, old.id)"
+
+V5_STEPS = [
+    ("full-text index: re-index only when title or body change",
+     """DROP TRIGGER IF EXISTS articles_au;
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+          INSERT INTO articles_fts (articles_fts, rowid, title, body)
+            VALUES ('delete', old.rowid, old.title, old.body);
+          INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END;"""),
+    ("index articles by fetch time",
+     "CREATE INDEX IF NOT EXISTS articles_fetched ON articles (fetched_at)"),
+    ("index articles by date shown",
+     f"CREATE INDEX IF NOT EXISTS articles_shown ON articles ({SHOWN_DATE})"),
+    ("index articles by source and date shown",
+     f"CREATE INDEX IF NOT EXISTS articles_source_shown ON articles (source, {SHOWN_DATE})"),
+    ("index mentions by company, any case",
+     """DROP INDEX IF EXISTS idx_mentions_company;
+        CREATE INDEX IF NOT EXISTS mentions_company_nocase ON mentions (company COLLATE NOCASE)"""),
+    ("index runs by source, newest first",
+     "CREATE INDEX IF NOT EXISTS runs_source_id ON runs (source, id)"),
+    ("one row per story",
+     f"""CREATE TABLE IF NOT EXISTS story_summary (
+           story_id INTEGER PRIMARY KEY REFERENCES articles(id),
+           shown TEXT, first_seen TEXT, copies INTEGER NOT NULL);
+         DELETE FROM story_summary;
+         INSERT INTO story_summary (story_id, shown, first_seen, copies)
+           SELECT r.id, COALESCE(r.published, r.fetched_at), s.first_seen, s.copies
+           FROM (SELECT COALESCE(duplicate_of, id) AS story_id, MIN(fetched_at) AS first_seen,
+                        COUNT(*) AS copies FROM articles GROUP BY 1) AS s
+           JOIN articles r ON r.id = s.story_id AND r.duplicate_of IS NULL;
+         CREATE INDEX IF NOT EXISTS story_summary_first_seen ON story_summary (first_seen);
+         CREATE INDEX IF NOT EXISTS story_summary_shown ON story_summary (shown);
+         DROP TRIGGER IF EXISTS story_ai;
+         CREATE TRIGGER story_ai AFTER INSERT ON articles BEGIN {_refresh_story(STORY_OF_NEW)} END;
+         DROP TRIGGER IF EXISTS story_ad;
+         CREATE TRIGGER story_ad AFTER DELETE ON articles BEGIN {_refresh_story(STORY_OF_OLD)} END;
+         DROP TRIGGER IF EXISTS story_au;
+         CREATE TRIGGER story_au AFTER UPDATE OF duplicate_of, published, fetched_at ON articles
+         BEGIN {_refresh_story(STORY_OF_OLD)} {_refresh_story(STORY_OF_NEW)} END;"""),
+    ("totals per source",
+     f"""CREATE TABLE IF NOT EXISTS source_summary (
+           source TEXT PRIMARY KEY NOT NULL, articles INTEGER NOT NULL, stories INTEGER NOT NULL,
+           last_fetched TEXT);
+         DELETE FROM source_summary;
+         INSERT INTO source_summary (source, articles, stories, last_fetched)
+           SELECT COALESCE(source, ''), COUNT(*), SUM(duplicate_of IS NULL), MAX(fetched_at)
+           FROM articles GROUP BY 1;
+         DROP TRIGGER IF EXISTS source_ai;
+         CREATE TRIGGER source_ai AFTER INSERT ON articles BEGIN {_count_source("new", 1)} END;
+         DROP TRIGGER IF EXISTS source_ad;
+         CREATE TRIGGER source_ad AFTER DELETE ON articles BEGIN {_count_source("old", -1)} END;
+         DROP TRIGGER IF EXISTS source_au;
+         CREATE TRIGGER source_au AFTER UPDATE OF source, duplicate_of, fetched_at ON articles
+         BEGIN {_count_source("old", -1)} {_count_source("new", 1)} END;"""),
+    ("stories per company",
+     """CREATE TABLE IF NOT EXISTS company_summary (
+           company TEXT PRIMARY KEY NOT NULL, stories INTEGER NOT NULL);
+         DELETE FROM company_summary;
+         INSERT INTO company_summary (company, stories)
+           SELECT m.company, COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id
+           WHERE a.duplicate_of IS NULL GROUP BY m.company;
+         DROP TRIGGER IF EXISTS company_mi;
+         CREATE TRIGGER company_mi AFTER INSERT ON mentions
+         WHEN (SELECT duplicate_of IS NULL FROM articles WHERE id = new.article_id) BEGIN
+           INSERT INTO company_summary (company, stories) VALUES (new.company, 1)
+             ON CONFLICT (company) DO UPDATE SET stories = stories + 1;
+         END;
+         DROP TRIGGER IF EXISTS company_md;
+         CREATE TRIGGER company_md AFTER DELETE ON mentions
+         WHEN (SELECT duplicate_of IS NULL FROM articles WHERE id = old.article_id) BEGIN
+           UPDATE company_summary SET stories = stories - 1 WHERE company = old.company;
+         END;
+         DROP TRIGGER IF EXISTS company_au;
+         CREATE TRIGGER company_au AFTER UPDATE OF duplicate_of ON articles
+         WHEN (old.duplicate_of IS NULL) != (new.duplicate_of IS NULL) BEGIN
+           INSERT INTO company_summary (company, stories)
+             SELECT company, CASE WHEN new.duplicate_of IS NULL THEN 1 ELSE -1 END
+             FROM mentions WHERE article_id = new.id AND 1
+             ON CONFLICT (company) DO UPDATE SET stories = stories + excluded.stories;
+         END;"""),
+    ("the stories view reads story_summary",
+     """DROP VIEW IF EXISTS stories;
+        CREATE VIEW stories AS
+          SELECT s.story_id, a.title, a.url, s.first_seen, a.published, s.copies,
+                 (SELECT group_concat(source) FROM (
+                    SELECT c.source FROM articles c WHERE c.id = s.story_id OR c.duplicate_of = s.story_id
+                    GROUP BY c.source ORDER BY MIN(c.id))) AS outlets
+          FROM story_summary s CROSS JOIN articles a ON a.id = s.story_id"""),
+    ("query planner statistics", "PRAGMA analysis_limit = 1000;\nANALYZE"),
+]
+
+
+def _v5_large_archive(db: sqlite_utils.Database, progress=None) -> None:
+    """Indexes on what listings filter and sort by; story, source and company summaries.
+
+    A million articles made every listing scan the 4 GB `articles` table (see
+    issue 13): `stats` read it four times, the `stories` view aggregated every
+    story before LIMIT applied, `--company` could not use its index (NOCASE).
+    story_summary holds one row per story (its date shown, when it was first
+    fetched, its number of copies), kept by triggers on `articles`, so a
+    listing of the newest stories walks an index instead of grouping the whole
+    archive. source_summary keeps each source's article and story counts and
+    last fetch the same way, so `stats` reads 30 rows, not a million; company_summary the number of
+    stories naming each company, for `companies`. The FTS update trigger now fires only when title or body change,
+    not when a copy is re-linked. Everything runs in one transaction, version
+    bump included: each step is one scan of the table, and an interrupted
+    upgrade rolls back.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for done, (label, sql) in enumerate(V5_STEPS):
+            if progress:
+                progress(label, done, len(V5_STEPS))
+            logger.info("schema v5, step %d/%d: %s", done + 1, len(V5_STEPS), label)
+            for statement in _statements(sql):
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 5")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    if progress:
+        progress("done", len(V5_STEPS), len(V5_STEPS))
+
+
+_v5_large_archive.reports_progress = True
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (sqlite3.complete_statement keeps trigger bodies whole)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if current.strip() and sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS = [_v1_spine, _v2_near_duplicates, _v3_alert_outbox, _v4_article_retries]
+MIGRATIONS = [_v1_spine, _v2_near_duplicates, _v3_alert_outbox, _v4_article_retries,
+              _v5_large_archive]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -150,14 +330,20 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Bring `db` up to SCHEMA_VERSION; return how many migrations ran."""
+def migrate(db: sqlite_utils.Database, progress=None) -> int:
+    """Bring `db` up to SCHEMA_VERSION; return how many migrations ran.
+
+    `progress(step, done, total)`, if given, is told what a long migration is doing.
+    """
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise ArchiveError(
             f"archive schema version {current} is newer than this newsmon ({SCHEMA_VERSION})")
     for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         logger.info("migrating archive to schema version %d (%s)", version, migration.__name__)
-        migration(db)
+        if getattr(migration, "reports_progress", False):
+            migration(db, progress if current else None)  # a new archive has nothing to upgrade
+        else:
+            migration(db)
         db.execute(f"PRAGMA user_version = {version}")
     return SCHEMA_VERSION - current

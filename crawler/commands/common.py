@@ -9,6 +9,7 @@ import click
 
 from crawler.archive import ArchiveError, open_archive
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
+from crawler.commands.progress import UpgradeProgress
 from crawler.config import ConfigError, load_config
 
 # Exit codes (documented in README.md, "Exit codes").
@@ -40,7 +41,7 @@ def load_config_or_exit(config_path):
 
 def open_archive_or_exit(path):
     try:
-        return open_archive(path)
+        return open_archive(path, progress=UpgradeProgress())
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
 

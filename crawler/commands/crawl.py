@@ -8,6 +8,7 @@ import sqlite3
 import click
 from click.core import ParameterSource
 
+from crawler.archive.maintenance import refresh_statistics
 from crawler.archive.runs import runs_by_id
 from crawler.commands.common import (
     EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, config_option, echo_table, fail,
@@ -80,6 +81,7 @@ def crawl(config_path, sources, log_level, quiet):
     except CrawlFailed as exc:
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
     runs = runs_by_id(db, stats.get(RUN_IDS_STAT, []))
+    refresh_statistics(db)
     if not quiet or any(run["outcome"] == "failed" for run in runs):
         echo_table(summary_rows(runs))
         total_new = sum(run["new_articles"] for run in runs)

@@ -37,7 +37,7 @@ def sources(config_path, as_json):
     """
     config = load_config_or_exit(config_path)
     db = open_archive_or_exit(config.archive_path)
-    last = last_runs(db)
+    last = last_runs(db, [source.name for source in config.sources])
     now = datetime.now(timezone.utc)
     rows = []
     for source in config.sources:

@@ -1,0 +1,89 @@
+"""Keeping a large archive small and its queries planned well.
+
+- `refresh_statistics` (after every crawl): `PRAGMA optimize` with a bounded
+  `analysis_limit`, plus ANALYZE when the archive has no statistics yet, so
+  the query planner knows which index is selective. Milliseconds.
+- `merge_fts` (`newsmon maintain`): FTS5 writes many small index segments;
+  'merge' folds some of them together with bounded work per call.
+- `drop_old_bodies` (`[archive] keep_bodies_days`): bodies of articles
+  fetched before the cutoff become NULL; metadata, mentions, signatures and
+  story links stay, and the FTS index keeps their titles.
+- `optimize_fts` and `vacuum` (`newsmon maintain --vacuum`): one FTS segment,
+  then a rewrite of the whole file that returns free pages to the disk.
+  (8 KB pages were measured and did not help: an article row of ~3.3 KB
+  fills 4 and 8 KB pages alike, to about 80%.) Needs free disk space about the size
+  of the archive and time proportional to it (see README).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from crawler.utc import iso
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS_LIMIT = 1000   # rows sampled per index by ANALYZE: bounded cost on any size
+BODY_BATCH = 1000
+MERGE_PAGES = 500       # FTS5 'merge' work per call (leaf pages)
+MAX_MERGES = 200
+
+
+def refresh_statistics(db) -> None:
+    """Planner statistics, cheaply: `PRAGMA optimize`, or ANALYZE when there are none."""
+    db.conn.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    has_stats = db.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+    db.conn.execute("PRAGMA optimize" if has_stats else "ANALYZE")
+    db.conn.commit()
+
+
+def merge_fts(db, pages: int = MERGE_PAGES, max_calls: int = MAX_MERGES) -> int:
+    """Merge FTS5 index segments, `pages` at a time, until done or `max_calls`; returns calls."""
+    for calls in range(1, max_calls + 1):
+        before = db.conn.total_changes
+        with db.conn:
+            db.conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('merge', ?)", [pages])
+        if db.conn.total_changes - before < 2:   # FTS5's sign that nothing was left to merge
+            return calls
+    return max_calls
+
+
+def optimize_fts(db) -> None:
+    """Merge the whole FTS index into one segment (rewrites it: minutes on a large archive)."""
+    with db.conn:
+        db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
+
+
+def drop_old_bodies(db, keep_days: float, now: datetime | None = None) -> int:
+    """Set the body of articles fetched more than `keep_days` ago to NULL; returns how many.
+
+    One transaction per BODY_BATCH articles, found through the articles_fetched
+    index, so it can be stopped at any point; a body already dropped is not
+    touched again (the FTS trigger does not fire for it).
+    """
+    cutoff = iso((now or datetime.now(timezone.utc)) - timedelta(days=keep_days))
+    ids = [row[0] for row in db.conn.execute(
+        "SELECT id FROM articles INDEXED BY articles_fetched WHERE fetched_at < ?", [cutoff])]
+    dropped = 0
+    for start in range(0, len(ids), BODY_BATCH):
+        with db.conn:
+            cursor = db.conn.executemany(
+                "UPDATE articles SET body = NULL WHERE id = ? AND body IS NOT NULL",
+                [(i,) for i in ids[start:start + BODY_BATCH]])
+        dropped += max(cursor.rowcount, 0)
+    if dropped:
+        logger.info("dropped the bodies of %d articles fetched before %s", dropped, cutoff)
+    return dropped
+
+
+def vacuum(db) -> None:
+    """Rewrite the file (VACUUM): free pages go back to the disk, tables are packed again."""
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("VACUUM")
+
+
+def checkpoint(db) -> None:
+    """Copy the WAL into the file and truncate it."""
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
