@@ -8,9 +8,9 @@ then WCXB article pages, `--base` of them, each in unique variants) behind one R
 from a local server in its own process. Printed, all measured in this run:
 
 - the limit: plain `trafilatura.bare_extraction(html, include_comments=False,
-  with_metadata=True)` single-core rate on the same pages x cores, measured before and
-  after everything else and averaged (load that changes during the run moves both
-  sides of the ratios, not one);
+  with_metadata=True)` single-core rate on the same pages x cores, measured before,
+  between and after the crawls and averaged (load that changes during the run moves
+  both sides of the ratios, not one);
 - per crawl size: `newsmon crawl` as a child process timed from its start to its exit
   (start-up, pool spawn and tail included), as pages/s and as a ratio to the limit next
   to the target; CPU ms per page of the crawl process and of its workers (all its child
@@ -159,20 +159,27 @@ def main(argv=None) -> int:
         server = SiteServer(folder / "site")
         write_site(folder / "site", base, sizes, server.root_url)
         with server:
-            before = extraction_rate(base, args.limit_seconds)
-            results = {size: [crawl_newsmon(folder / f"newsmon-{size}-{rep}",
-                                            feed_url(server.root_url, size), size,
-                                            timeout=120 + size)
-                              for rep in range(args.repeat)] for size in sizes}
+            # The limit before, between and after the crawls, averaged: load that changes
+            # during the run moves both sides of the ratios, not one.
+            rates = [extraction_rate(base, args.limit_seconds)]
+            results = {size: [] for size in sizes}
+            for rep in range(args.repeat):
+                for size in sizes:
+                    results[size].append(crawl_newsmon(
+                        folder / f"newsmon-{size}-{rep}", feed_url(server.root_url, size), size,
+                        timeout=120 + size))
+                    rates.append(extraction_rate(base, args.limit_seconds))
             peer = None if args.skip_peer else run_peer(folder / "site", server.root_url, peer_size)
-            after = extraction_rate(base, args.limit_seconds)
-    single = (before + after) / 2
+            if peer is not None:
+                rates.append(extraction_rate(base, args.limit_seconds))
+    single = statistics.mean(rates)
     limit = single * cores
     print(f"throughput: {cores} cores; load average {load_before[0]:.1f} at start, "
           f"{os.getloadavg()[0]:.1f} at end")
     print(f"pages: {len(base)} real pages, each served in unique variants behind one RSS feed")
-    print(f"limit: plain trafilatura.bare_extraction on one core {before:.1f} pages/s before, "
-          f"{after:.1f} after; {single:.1f} x {cores} cores = {limit:.1f} pages/s")
+    print(f"limit: plain trafilatura.bare_extraction on one core, before, between and after the "
+          f"crawls: {', '.join(f'{r:.1f}' for r in rates)} pages/s; mean {single:.1f} x {cores} "
+          f"cores = {limit:.1f} pages/s")
     print("newsmon crawl, whole process (start to exit), AutoThrottle and robots.txt off; "
           "ratio = pages/s / limit:")
     print(HEADER)
