@@ -4,8 +4,8 @@ news-please (PyPI `news-please`) is a Scrapy news crawler with its own extractio
 (newspaper4k + readability + date heuristics). It pins old dependencies, so it lives
 in a virtualenv of its own (benchmarks/out/newsplease-venv, made on first use and
 reused). It runs from its own default config with only what a local feed needs:
-our site list, the RSS crawler, one crawler at a time, no certificate check, robots.txt off (as for
-newsmon here), the newspaper extractor that does not download images, a scratch
+our site list, the RSS crawler, one crawler at a time, no certificate check, robots.txt off and as
+many requests in flight as newsmon gets here, the newspaper extractor that does not download images, a scratch
 working folder; and a site list whose heuristics accept every feed item as an article.
 
 Its command polls for finished crawlers every 10 s, so its whole-command time
@@ -35,6 +35,8 @@ CONFIG_CHANGES = (
     # read sitelist.hjson next to this config, not the package's example list
     (r"^relative_to_start_processes_file = True$", "relative_to_start_processes_file = False"),
     (r"^ROBOTSTXT_OBEY ?= ?True$", "ROBOTSTXT_OBEY = False"),
+    (r"^CONCURRENT_REQUESTS ?= ?\d+$", "CONCURRENT_REQUESTS = {concurrency}"),
+    (r"^CONCURRENT_REQUESTS_PER_DOMAIN ?= ?\d+$", "CONCURRENT_REQUESTS_PER_DOMAIN = {concurrency}"),
     (r"^extractors = \['newspaper_extractor',", "extractors = ['newspaper_extractor_no_images',"),
 )
 SITELIST = """{
@@ -75,7 +77,7 @@ def _venv_python() -> Path:
     return python
 
 
-def _write_config(folder: Path, python: Path, home_url: str) -> str:
+def _write_config(folder: Path, python: Path, home_url: str, concurrency: int) -> str:
     """Its default config with CONFIG_CHANGES, and the site list; returns its version."""
     found = subprocess.run(
         [str(python), "-c", "import importlib.metadata as m, newsplease, pathlib; print(m.version("
@@ -86,7 +88,7 @@ def _write_config(folder: Path, python: Path, home_url: str) -> str:
     version, default_config = found.stdout.split()
     text = Path(default_config).read_text()
     for pattern, replacement in CONFIG_CHANGES:
-        text, count = re.subn(pattern, replacement.format(work=folder / "work"), text,
+        text, count = re.subn(pattern, replacement.format(work=folder / "work", concurrency=concurrency), text,
                               flags=re.M)
         if count != 1:
             raise PeerUnavailable(f"its default config.cfg no longer has {pattern!r}")
@@ -101,10 +103,11 @@ def _scrapy_stat(log: str, name: str) -> float | None:
     return float(found[-1]) if found else None
 
 
-def run_newsplease(folder: Path, home_url: str, timeout: float) -> PeerRun:
-    """Crawl the feed advertised at `home_url` with news-please; raises PeerUnavailable."""
+def run_newsplease(folder: Path, home_url: str, timeout: float, concurrency: int) -> PeerRun:
+    """Crawl the feed advertised at `home_url` with news-please, with `concurrency`
+    requests in flight (in all and per domain); raises PeerUnavailable."""
     python, folder = _venv_python(), folder.resolve()
-    version = _write_config(folder, python, home_url)
+    version = _write_config(folder, python, home_url, concurrency)
     log = folder / "news-please.log"
     usage = run_measured([str(python), "-m", "newsplease", "-c", str(folder), "-no-confirm"],
                          timeout=timeout, cwd=folder, log=log)
