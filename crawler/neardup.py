@@ -53,7 +53,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 logger = logging.getLogger(__name__)
 
@@ -143,12 +142,21 @@ def number_hashes(text: str) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _template(num_perm: int) -> MinHash:
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+def _template(num_perm: int):
+    return _minhash_class()(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+
+
+def _minhash_class():
+    """datasketch, imported on first use: its package imports scipy (~0.5 s of start-up),
+    which a crawl that stores nothing never needs."""
+    from datasketch import MinHash
+
+    return MinHash
 
 
 def minhash(items: set[bytes], num_perm: int = NUM_PERM) -> np.ndarray:
     """MinHash values (uint32) of a set of byte strings, datasketch's scheme."""
+    MinHash = _minhash_class()
     template = _template(num_perm)
     sketch = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME,
                      permutations=template.permutations)
