@@ -127,6 +127,7 @@ class Daemon:
         self._health: dict[str, tuple[str, float]] = {}    # source -> (status, checked at)
         self._next_config_check = 0.0
         self._next_alerts = time.monotonic() + options.alerts_every
+        self._alerts_went_last = False
 
     @property
     def config(self) -> Config:
@@ -170,11 +171,15 @@ class Daemon:
             self.reload()
         if not self._step_children():
             return                      # the slot is taken: one child at a time
-        if self._alerts_due():
+        # Alerts and crawls take turns when both are due, so neither starves the other.
+        if self._alerts_due() and not self._alerts_went_last:
             self._start_alerts()
             return
         names = self.table.take_batch(datetime.now(timezone.utc), self.options.batch_window)
-        if names:
+        if not names and self._alerts_due():
+            self._start_alerts()
+        elif names:
+            self._alerts_went_last = False
             self.crawl = BatchCrawl(self.watcher.crawl_config_path(), self.config.archive_path,
                                     names, self.options.crawl_log_level)
             try:
@@ -264,13 +269,14 @@ class Daemon:
         return time.monotonic() >= self._next_alerts
 
     def _start_alerts(self) -> None:
-        self._next_alerts = time.monotonic() + self.options.alerts_every
+        self._alerts_went_last = True
         argv = newsmon_command("alerts", "send", "--json", "--config",
                                str(self.watcher.crawl_config_path()))
         self.alerts = Child(argv, label="alerts send", timeout=ALERTS_TIMEOUT,
                             grace=self.options.stop_timeout)
 
     def _alerts_done(self, result: ChildResult) -> None:
+        self._next_alerts = time.monotonic() + self.options.alerts_every   # counted from its end
         answer = result.json()
         if isinstance(answer, dict):
             summary = (f"{answer.get('queued', 0)} queued, {answer.get('sent', 0)} sent in "
