@@ -214,3 +214,27 @@ def test_crashes_halve_the_batch_and_clean_runs_restore_it():
     table.finished([f"s{i:02d}" for i in range(4)], now, crashed=True)
     table.finished([f"s{i:02d}" for i in range(4, 8)], now)
     assert [table.slots[f"s{i:02d}"].limit for i in range(8)] == [2] * 4 + [None] * 4
+
+
+# -- one daemon, two entry points, no Scrapy ------------------------------------------
+def test_both_entry_points_are_one_command_without_scrapy():
+    """`python scheduler.py` and `newsmon schedule` take the same options, and the daemon
+    process imports neither Scrapy nor trafilatura (it stays ~45 MB for months)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, newsmon_env
+
+    def options(*entry):
+        out = subprocess.run([sys.executable, *entry, "--help"], cwd=REPO, env=newsmon_env(),
+                             capture_output=True, text=True, timeout=60).stdout
+        return sorted(set(re.findall(r"(--[a-z-]+)", out)))
+
+    assert options("scheduler.py") == options("-m", "crawler.cli", "schedule")
+    assert "--crawl-log-level" in options("scheduler.py")
+    probe = ("import sys; from crawler.cli import main; main.get_command(None, 'schedule'); "
+             "import crawler.daemon; print(sorted(m for m in ('scrapy', 'twisted', "
+             "'trafilatura', 'datasketch', 'apprise') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=newsmon_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert loaded.stdout.strip() == "[]", loaded.stderr
