@@ -13,12 +13,17 @@ Three details matter for a clean stop:
   (child and extraction workers) gets SIGKILL. SQLite transactions keep the
   archive consistent; the daemon records the run itself as interrupted.
 
-Output goes to an anonymous temporary file (a pipe nobody reads would block a
-chatty child), and its tail is kept for the log and for `runs.details`.
+Its stdout (the machine output the daemon reads: `--json`) and its stderr
+(logs) go to two anonymous temporary files (a pipe nobody reads would block a
+chatty child); the stderr tail is kept for the log and for `runs.details`.
+The daemon polls its children (`poll()`) from its one loop rather than
+blocking a thread on each: timeouts and the stop sequence are steps of that
+poll.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -37,10 +42,11 @@ TAIL_BYTES = 2000
 class ChildResult:
     returncode: int          # negative: killed by that signal (subprocess convention)
     seconds: float
-    output_tail: str
+    output_tail: str         # the end of its stderr (logs, tracebacks)
     terminated: bool         # we sent SIGTERM (stop or timeout)
     killed: bool             # we sent SIGKILL to its group
     timed_out: bool
+    stdout: str = ""         # all of its stdout (its --json answer)
 
     @property
     def signal_name(self) -> str | None:
@@ -51,6 +57,13 @@ class ChildResult:
         except ValueError:
             return f"signal {-self.returncode}"
 
+    def json(self):
+        """The child's --json answer, or None when it printed none (it died first)."""
+        try:
+            return json.loads(self.stdout) if self.stdout.strip() else None
+        except ValueError:
+            return None
+
 
 def newsmon_command(*args: str) -> list[str]:
     """The same entry point as the `newsmon` console script, with this interpreter."""
@@ -60,23 +73,32 @@ def newsmon_command(*args: str) -> list[str]:
 class Child:
     """One child process; `terminate()` and `kill()` are safe to call from another thread."""
 
-    def __init__(self, argv: list[str], label: str):
+    def __init__(self, argv: list[str], label: str, timeout: float | None = None,
+                 grace: float = 7.0):
         self.argv, self.label = argv, label
-        self._output = tempfile.TemporaryFile()
+        self.timeout, self.grace = timeout, grace
+        self._stdout = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()
         self._started = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._output,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self._terminated_at: float | None = None
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._stdout,
+                                     stderr=self._stderr, start_new_session=True)
         self.terminated = self.killed = self.timed_out = False
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self._started
+
     def terminate(self) -> None:
         """Ask the child (not its workers) to stop; only the first call sends anything."""
         if self.terminated or self.proc.poll() is not None:
             return
         self.terminated = True
+        self._terminated_at = time.monotonic()
         logger.info("%s: sending SIGTERM to pid %d", self.label, self.pid)
         self._signal(lambda: os.kill(self.pid, signal.SIGTERM))
 
@@ -94,26 +116,32 @@ class Child:
         except ProcessLookupError:
             pass  # already gone
 
-    def wait(self, timeout: float | None, grace: float) -> ChildResult:
-        """Wait up to `timeout` s; then SIGTERM, `grace` s more, then SIGKILL the group."""
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+    def poll(self) -> ChildResult | None:
+        """One step: None while it runs; over `timeout` it gets SIGTERM, `grace` s later
+        SIGKILL for its group; once it has exited, its result (the first time only)."""
+        if self.proc.poll() is not None:
+            return self._result()
+        now = time.monotonic()
+        if self.timeout is not None and not self.terminated and now - self._started > self.timeout:
             self.timed_out = True
-            logger.warning("%s: still running after %.0f s, stopping it", self.label, timeout)
+            logger.warning("%s: still running after %.0f s, stopping it", self.label, self.timeout)
             self.terminate()
-        if self.proc.returncode is None:
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                self.proc.wait(timeout=10)
-        return self._result()
+        elif self._terminated_at is not None and now - self._terminated_at > self.grace:
+            self.kill()
+        return None
+
+    def wait(self, timeout: float | None, grace: float, interval: float = 0.05) -> ChildResult:
+        """Block until it exits: `timeout` s, then SIGTERM, `grace` s more, then SIGKILL."""
+        self.timeout, self.grace = timeout, grace
+        while (result := self.poll()) is None:
+            time.sleep(interval)
+        return result
 
     def _result(self) -> ChildResult:
         self._reap_group()
-        return ChildResult(self.proc.returncode, time.monotonic() - self._started,
-                           self._tail(), self.terminated, self.killed, self.timed_out)
+        return ChildResult(self.proc.returncode, self.seconds, self._read(self._stderr, TAIL_BYTES),
+                           self.terminated, self.killed, self.timed_out,
+                           stdout=self._read(self._stdout))
 
     def _reap_group(self) -> None:
         """A child killed hard leaves its workers orphaned: make sure none survives it."""
@@ -123,10 +151,13 @@ class Child:
             except (ProcessLookupError, PermissionError):
                 pass
 
-    def _tail(self) -> str:
+    @staticmethod
+    def _read(file, tail: int | None = None) -> str:
+        if file.closed:
+            return ""
         try:
-            size = self._output.seek(0, os.SEEK_END)
-            self._output.seek(max(0, size - TAIL_BYTES))
-            return self._output.read().decode("utf-8", errors="replace")
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - tail) if tail else 0)
+            return file.read().decode("utf-8", errors="replace")
         finally:
-            self._output.close()
+            file.close()

@@ -1,42 +1,37 @@
-"""One scheduled crawl of one source: a `newsmon crawl --source NAME` child, then its record.
+"""One crawl the daemon runs: `newsmon crawl --source A --source B ... --json` as a child.
 
-The child's RunRecorder writes the `runs` row as for any crawl. When the child
-could not (it crashed, was killed by the OOM killer, or by the daemon at
-shutdown before Scrapy was up), the daemon writes the row itself, so every run
-leaves a row: outcome "crashed" (died on its own) or "interrupted" (stopped by
-the daemon), with the exit code or signal and the tail of its output in
-`details`. A run stopped for exceeding the crawl timeout is marked "failed".
-A child that found the archive locked by another crawl (exit code 4) did not
-run: nothing is recorded, the skip is logged.
+The cron path and the daemon run a crawl the same way: the `newsmon crawl`
+command (crawler/commands/crawl.py -> crawler/runner.py), whose RunRecorder
+writes one `runs` row per source. The child answers on stdout with those rows
+as JSON (`--json`); the daemon reads that answer, never the child's log.
+
+When the child could not answer (it crashed, was killed by the OOM killer, or
+by the daemon at shutdown before Scrapy was up), the daemon writes a row for
+every source of the crawl that has none, so every source-run leaves a row:
+outcome "crashed" (died on its own) or "interrupted" (stopped by the daemon),
+with the exit code or signal and the tail of its log in `details`. A crawl
+stopped for exceeding the crawl timeout is "failed" for all its sources. A
+child that found the archive locked by another crawl (exit code 4) or the
+config unusable (exit code 2) did not crawl: nothing is recorded, it is logged.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+from datetime import datetime, timezone
 
 from crawler.archive import open_archive
-from crawler.utc import iso_now
-from crawler.archive.runs import record_run, runs_by_id
+from crawler.archive.runs import (
+    mark_timed_out, max_run_id, record_runs, runs_after, runs_by_id)
 from crawler.childproc import Child, ChildResult, newsmon_command
-from crawler.commands.common import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
-from crawler.config import Config
+from crawler.exitcodes import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
+from crawler.utc import iso, iso_now
 
 logger = logging.getLogger(__name__)
 
 
-def max_run_id(db) -> int:
-    return db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0]
-
-
-def new_run_ids(db, source: str, after_id: int) -> list[int]:
-    rows = db.execute("SELECT id FROM runs WHERE source = ? AND id > ? ORDER BY id",
-                      [source, after_id])
-    return [row[0] for row in rows]
-
-
 def daemon_run_row(source: str, started: str, result: ChildResult) -> dict:
-    """The row for a run whose child wrote none."""
+    """The row for a source-run whose child wrote none."""
     stopped_by_us = result.terminated or result.killed
     outcome = "failed" if result.timed_out else "interrupted" if stopped_by_us else "crashed"
     return {
@@ -49,70 +44,110 @@ def daemon_run_row(source: str, started: str, result: ChildResult) -> dict:
     }
 
 
-def mark_timed_out(db, run_ids: list[int]) -> None:
-    """The child stopped on our SIGTERM wrote "interrupted": a timeout is a failed run."""
-    with db.conn:
-        for run_id in run_ids:
-            details = json.loads(db.execute("SELECT details FROM runs WHERE id = ?",
-                                            [run_id]).fetchone()[0] or "{}")
-            details["timed_out"] = True
-            db.execute("UPDATE runs SET outcome = 'failed', details = ? WHERE id = ?",
-                       [json.dumps(details, sort_keys=True), run_id])
+class BatchCrawl:
+    """start() launches the child; poll() steps it; record(result) makes sure rows exist."""
 
-
-class CrawlJob:
-    """start() launches the child; finish() waits for it and makes sure a row exists."""
-
-    def __init__(self, config: Config, source: str, log_level: str = "WARNING"):
-        self.config, self.source, self.log_level = config, source, log_level
+    def __init__(self, config_file, archive_path, sources: list[str], log_level: str = "WARNING"):
+        self.config_file, self.archive_path = config_file, archive_path
+        self.sources = list(sources)
+        self.log_level = log_level
         self.child: Child | None = None
+        self.started: datetime | None = None
         self._before = 0
-        self._started = ""
+        self._result: ChildResult | None = None
 
-    def start(self) -> Child:
-        db = open_archive(self.config.archive_path)
+    @property
+    def label(self) -> str:
+        if len(self.sources) == 1:
+            return f"crawl {self.sources[0]}"
+        return f"crawl of {len(self.sources)} sources"
+
+    def start(self, timeout: float, grace: float) -> BatchCrawl:
+        db = open_archive(self.archive_path)
         try:
             self._before = max_run_id(db)
         finally:
             db.close()
-        self._started = iso_now()
-        argv = newsmon_command("crawl", "--config", str(self.config.file),
-                               "--source", self.source, "--log-level", self.log_level)
-        self.child = Child(argv, label=f"crawl {self.source}")
-        logger.info("%s: run started (pid %d)", self.source, self.child.pid)
-        return self.child
+        self.started = datetime.now(timezone.utc)
+        argv = newsmon_command("crawl", "--config", str(self.config_file), "--json",
+                               "--log-level", self.log_level)
+        for name in self.sources:
+            argv += ["--source", name]
+        self.child = Child(argv, label=self.label, timeout=timeout, grace=grace)
+        logger.info("%s: started (pid %d): %s", self.label, self.child.pid,
+                    ", ".join(self.sources[:5]) + (" ..." if len(self.sources) > 5 else ""))
+        return self
 
-    def finish(self, timeout: float, grace: float) -> list[dict]:
-        """The run's rows (none when it was skipped for the lock)."""
-        result = self.child.wait(timeout, grace)
+    @property
+    def crawled(self) -> bool:
+        """Did the finished child crawl at all (False: locked out or config rejected)?"""
+        return self._result is not None and self._result.returncode not in (EXIT_LOCKED,
+                                                                            EXIT_CONFIG)
+
+    @property
+    def crashed(self) -> bool:
+        """Did the crawl die on its own or overrun its timeout (a reason to split it up)?"""
+        result = self._result
+        if result is None or not self.crawled:
+            return False
+        if result.timed_out:
+            return True
+        stopped_by_us = result.terminated or result.killed
+        return not stopped_by_us and result.returncode not in (EXIT_OK, EXIT_INTERRUPTED)
+
+    def record(self, result: ChildResult) -> list[dict]:
+        """The crawl's runs, one per source (none when it did not crawl)."""
+        self._result = result
         if result.returncode == EXIT_LOCKED:
             logger.warning("%s: skipped, another crawl holds the archive lock: %s",
-                           self.source, result.output_tail.strip()[-300:])
+                           self.label, result.output_tail.strip()[-300:])
             return []
-        db = open_archive(self.config.archive_path)
+        if result.returncode == EXIT_CONFIG:
+            logger.error("%s: the crawl rejected the config, nothing crawled: %s",
+                         self.label, result.output_tail.strip()[-500:])
+            return []
+        db = open_archive(self.archive_path)
         try:
-            return self._record(db, result)
+            runs = self._rows(db, result)
         finally:
             db.close()
-
-    def _record(self, db, result: ChildResult) -> list[dict]:
-        ids = new_run_ids(db, self.source, self._before)
-        if ids and result.timed_out:
-            mark_timed_out(db, ids)
-        if not ids:
-            with db.conn:
-                ids = [record_run(db, daemon_run_row(self.source, self._started, result))]
-        runs = runs_by_id(db, ids)
         self._log(runs, result)
         return runs
 
-    def _log(self, runs: list[dict], result: ChildResult) -> None:
-        for run in runs:
-            logger.info("%s: run %d finished in %.1f s: %s, %d new, %d requests, %d errors",
-                        self.source, run["id"], result.seconds, run["outcome"],
-                        run["new_articles"], run["requests"], run["errors"])
-        if result.returncode not in (EXIT_OK, EXIT_INTERRUPTED):
-            how = result.signal_name or f"exit code {result.returncode}"
-            logger.warning("%s: crawl child ended with %s; its last output:\n%s",
-                           self.source, how, result.output_tail.strip()[-1500:])
+    def _rows(self, db, result: ChildResult) -> list[dict]:
+        answer = result.json()
+        if isinstance(answer, dict) and isinstance(answer.get("runs"), list):
+            ids = {run["source"]: run["id"] for run in answer["runs"]}
+        else:   # no answer: find what it wrote before it died
+            ids = runs_after(db, self._before, self.sources)
+        if ids and result.timed_out:
+            mark_timed_out(db, ids.values())
+        missing = [name for name in self.sources if name not in ids]
+        if missing:
+            started = iso(self.started)
+            new = record_runs(db, [daemon_run_row(name, started, result) for name in missing])
+            ids.update(zip(missing, new))
+        return runs_by_id(db, ids.values())
 
+    def _log(self, runs: list[dict], result: ChildResult) -> None:
+        outcomes: dict[str, int] = {}
+        for run in runs:
+            outcomes[run["outcome"]] = outcomes.get(run["outcome"], 0) + 1
+            logger.debug("%s: run %d: %s, %d new, %d requests, %d errors", run["source"],
+                         run["id"], run["outcome"], run["new_articles"], run["requests"],
+                         run["errors"])
+        if len(runs) <= 5:
+            for run in runs:
+                logger.info("%s: run %d finished in %.1f s: %s, %d new, %d requests, %d errors",
+                            run["source"], run["id"], result.seconds, run["outcome"],
+                            run["new_articles"], run["requests"], run["errors"])
+        else:
+            logger.info("%s: finished in %.1f s: %s; %d new articles", self.label,
+                        result.seconds, ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())),
+                        sum(run["new_articles"] for run in runs))
+        stopped_by_us = result.terminated or result.killed     # logged when it was sent
+        if result.returncode not in (EXIT_OK, EXIT_INTERRUPTED) and not stopped_by_us:
+            how = result.signal_name or f"exit code {result.returncode}"
+            logger.warning("%s: crawl child ended with %s (%s); its last output:\n%s",
+                           self.label, how, ", ".join(self.sources[:20]),
+                           result.output_tail.strip()[-1500:])

@@ -17,9 +17,6 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-import trafilatura
-from trafilatura.meta import reset_caches
-
 from crawler.utc import iso
 
 MIN_WORDS = 50
@@ -107,11 +104,16 @@ def _maybe_reset_caches() -> None:
     global _calls
     _calls += 1
     if _calls % RESET_CACHES_EVERY == 0:
+        from trafilatura.meta import reset_caches
+
         reset_caches()
 
 
 def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article | Rejection:
     """Extract body and metadata from `html` (already decoded) fetched from `url`."""
+    # Imported on first use (~0.1 s): a crawl with nothing new never loads trafilatura.
+    import trafilatura
+
     _maybe_reset_caches()
     if looks_binary(html):
         return Rejection("not_html", "binary content")

@@ -14,15 +14,12 @@ from scrapy import signals
 
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import record_outcome
-from crawler.archive.runs import record_run
+from crawler.archive.runs import record_runs
 from crawler.items import Rejected
-from crawler.stats import source_counters, source_key
+from crawler.stats import RUN_IDS_STAT, counters_by_source, source_key
 from crawler.utc import iso_now
 
 logger = logging.getLogger(__name__)
-
-RUN_IDS_STAT = "newsmon/run_ids"
-
 
 def run_outcome(counters: dict, close_reason: str) -> str:
     if close_reason != "finished":
@@ -93,11 +90,9 @@ class RunRecorder:
                            outcome="duplicate" if duplicate else "not_article")
 
     def _spider_closed(self, spider, reason):
-        stats = self.crawler.stats.get_stats()
-        run_ids = []
-        for source in getattr(spider, "sources", []):
-            run = summarise(source.name, source_counters(stats, source.name), self.started, reason)
-            run_ids.append(record_run(self.db, run))
-        self.crawler.stats.set_value(RUN_IDS_STAT, run_ids)
+        names = [source.name for source in getattr(spider, "sources", [])]
+        counters = counters_by_source(self.crawler.stats.get_stats(), names)
+        runs = [summarise(name, counters[name], self.started, reason) for name in names]
+        self.crawler.stats.set_value(RUN_IDS_STAT, record_runs(self.db, runs))
         self.db.close()
         self._db = None

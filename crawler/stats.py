@@ -5,6 +5,7 @@ so one crawl of several sources still yields one `runs` row per source.
 """
 
 PREFIX = "newsmon/source/"
+RUN_IDS_STAT = "newsmon/run_ids"   # the `runs` ids a crawl recorded (see crawler/runlog.py)
 
 
 def source_key(source: str, *parts: str) -> str:
@@ -15,3 +16,23 @@ def source_counters(stats: dict, source: str) -> dict[str, int]:
     """The counters of one source, keyed by what follows its prefix."""
     prefix = source_key(source) + "/"
     return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
+
+
+def counters_by_source(stats: dict, sources) -> dict[str, dict[str, int]]:
+    """source_counters for many sources in one pass over the stats.
+
+    A crawl of thousands of sources has tens of thousands of keys; scanning them
+    once per source would cost seconds. A key belongs to the longest source name
+    it starts with (names may contain '/')."""
+    names = set(sources)
+    grouped: dict[str, dict[str, int]] = {name: {} for name in names}
+    for key, value in stats.items():
+        if not key.startswith(PREFIX):
+            continue
+        rest = key[len(PREFIX):]
+        cut = rest.rfind("/")
+        while cut > 0 and rest[:cut] not in names:
+            cut = rest.rfind("/", 0, cut)
+        if cut > 0:
+            grouped[rest[:cut]][rest[cut + 1:]] = value
+    return grouped

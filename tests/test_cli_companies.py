@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from crawler.archive import open_archive
 from crawler.archive.lock import ArchiveLock
-from crawler.commands.common import EXIT_LOCKED
+from crawler.exitcodes import EXIT_LOCKED
 from crawler.commands.companies import companies, retag
 
 RECENT = (datetime.now(timezone.utc) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import REPO, newsmon_env, wait_for
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
-from crawler.commands.common import EXIT_LOCKED
+from crawler.exitcodes import EXIT_LOCKED
 
 UA_A = "newsmon-test-A/1.0"
 UA_B = "newsmon-test-B/1.0"

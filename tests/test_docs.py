@@ -7,14 +7,19 @@ import click
 import pytest
 
 from crawler.cli import main
-from crawler.commands import common
+from crawler import exitcodes
 from crawler.configspec import SECTION_SPECS, TABLE_LIST_SPECS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
 
 
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """A group's commands, also those of newsmon's lazily imported top level."""
+    return getattr(group, "all_commands", group.commands)
+
+
 def command_paths(group: click.Group, prefix=("newsmon",)):
-    for name, command in group.commands.items():
+    for name, command in subcommands(group).items():
         path = (*prefix, name)
         yield " ".join(path)
         if isinstance(command, click.Group):
@@ -40,7 +45,7 @@ def test_every_command_help_has_an_example(command):
     *_, names = command.partition(" ")
     target = main
     for name in names.split():
-        target = target.commands[name]
+        target = subcommands(target)[name]
     assert "Example:" in (target.help or ""), f"{command} --help shows no example"
 
 
@@ -52,7 +57,7 @@ def test_every_config_key_is_documented(key):
     assert f"`{key}`" in README or shared_row, f"config key {key} missing from README"
 
 
-@pytest.mark.parametrize("name", [n for n in dir(common) if n.startswith("EXIT_")])
+@pytest.mark.parametrize("name", [n for n in dir(exitcodes) if n.startswith("EXIT_")])
 def test_every_exit_code_is_documented(name):
-    code = getattr(common, name)
+    code = getattr(exitcodes, name)
     assert re.search(rf"^\| {code} \|", README, re.M), f"exit code {code} ({name}) missing from README"

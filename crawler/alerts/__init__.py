@@ -15,8 +15,18 @@ The flow, one module per step:
     extension.py  the Scrapy extension running the step at the end of each crawl
 """
 
-from crawler.alerts.rules import AlertConfigError, AlertRule, find_rule, rules_from_config
-from crawler.alerts.sender import SendReport, run_alerts, send_due
+import importlib
 
-__all__ = ["AlertConfigError", "AlertRule", "SendReport", "find_rule", "rules_from_config",
-           "run_alerts", "send_due"]
+# Resolved on first use (PEP 562): the crawl imports crawler.alerts.extension for
+# every run, and a crawl without alert rules should not load apprise.
+_EXPORTS = {"AlertConfigError": "rules", "AlertRule": "rules", "find_rule": "rules",
+            "rules_from_config": "rules", "SendReport": "sender", "run_alerts": "sender",
+            "send_due": "sender"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"crawler.alerts.{_EXPORTS[name]}"), name)

@@ -20,12 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.alerts.matching import last_article_id
-from crawler.alerts.rules import rules_from_config
-from crawler.alerts.sender import SendReport, run_alerts
-from crawler.alerts.status import company_warnings
 from crawler.archive import open_archive
-from crawler.companies import load_companies
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +46,11 @@ class AlertsExtension:
             # No message: Scrapy logs a NotConfigured reason as a warning, and a
             # config without alerts is normal (cron would mail the warning each run).
             raise NotConfigured
+        # Imported here, not at the top: a crawl without alert rules never loads apprise.
+        from crawler.alerts.rules import rules_from_config
+        from crawler.alerts.status import company_warnings
+        from crawler.companies import load_companies
+
         rules = rules_from_config(config)
         companies = load_companies(config.companies, config.use_builtin_companies)
         for warning in company_warnings(rules, companies):
@@ -59,6 +59,8 @@ class AlertsExtension:
 
     def _spider_opened(self, spider):
         """Remember where this crawl's articles start: new rules fire from there on."""
+        from crawler.alerts.matching import last_article_id
+
         try:
             db = open_archive(self.archive_path)
             try:
@@ -79,14 +81,16 @@ class AlertsExtension:
         else:
             self._record(report)
 
-    def _run(self, deliver: bool) -> SendReport:
+    def _run(self, deliver: bool):
+        from crawler.alerts.sender import run_alerts
+
         db = open_archive(self.archive_path)
         try:
             return run_alerts(db, self.rules, start_id=self.start_id, deliver=deliver)
         finally:
             db.close()
 
-    def _record(self, report: SendReport) -> None:
+    def _record(self, report) -> None:
         stats = self.crawler.stats
         for key in ("queued", "sent", "messages", "retrying", "gave_up", "postponed"):
             stats.set_value(STATS_PREFIX + key, getattr(report, key))

@@ -14,6 +14,18 @@ def record_run(db, run: dict) -> int:
     return db["runs"].insert(row).last_pk
 
 
+def record_runs(db, runs: list[dict]) -> list[int]:
+    """Insert many runs in one transaction (a crawl of many sources ends with one commit)."""
+    ids = []
+    with db.conn:
+        for run in runs:
+            row = {**run, "details": json.dumps(run.get("details", {}), sort_keys=True)}
+            sql = (f"INSERT INTO runs ({', '.join(row)}) "
+                   f"VALUES ({', '.join('?' * len(row))})")
+            ids.append(db.execute(sql, list(row.values())).lastrowid)
+    return ids
+
+
 def runs_by_id(db, run_ids) -> list[dict]:
     ids = list(run_ids)
     if not ids:
@@ -21,6 +33,33 @@ def runs_by_id(db, run_ids) -> list[dict]:
     marks = ",".join("?" * len(ids))
     rows = db.query(f"SELECT * FROM runs WHERE id IN ({marks}) ORDER BY source", ids)
     return [{**row, "details": json.loads(row["details"] or "{}")} for row in rows]
+
+
+# -- what the daemon (crawler/daemon.py) asks about its crawl children's runs ----------
+def max_run_id(db) -> int:
+    """The newest run's id: rows above it were written after this moment."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0]
+
+
+def runs_after(db, after_id: int, sources) -> dict[str, int]:
+    """{source: run id} of the runs of these sources recorded after `after_id`.
+
+    How the daemon finds the rows a crawl child wrote before it died without
+    answering (only one crawl writes an archive at a time, crawler/archive/lock.py)."""
+    wanted = set(sources)
+    rows = db.execute("SELECT id, source FROM runs WHERE id > ? ORDER BY id", [after_id])
+    return {source: run_id for run_id, source in rows if source in wanted}
+
+
+def mark_timed_out(db, run_ids) -> None:
+    """A child stopped on our SIGTERM wrote "interrupted": a timeout is a failed run."""
+    with db.conn:
+        for run_id in run_ids:
+            details = json.loads(db.execute("SELECT details FROM runs WHERE id = ?",
+                                            [run_id]).fetchone()[0] or "{}")
+            details["timed_out"] = True
+            db.execute("UPDATE runs SET outcome = 'failed', details = ? WHERE id = ?",
+                       [json.dumps(details, sort_keys=True), run_id])
 
 
 def last_runs(db, sources=None) -> dict[str, dict]:

@@ -12,14 +12,9 @@ from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.commands.progress import UpgradeProgress
 from crawler.config import ConfigError, load_config
 
-# Exit codes (documented in README.md, "Exit codes").
-EXIT_OK = 0
-EXIT_ERROR = 1          # an unexpected internal error (a bug): see the traceback
-EXIT_CONFIG = 2         # bad config or bad command-line usage: nothing was done
-EXIT_ARCHIVE = 3        # the archive cannot be opened or written: nothing was crawled
-EXIT_LOCKED = 4         # another crawl holds the archive's lock: this one did not start
-EXIT_INTERRUPTED = 5    # stopped by SIGINT/SIGTERM: what was stored is consistent
-EXIT_DELIVERY = 6       # alerts: some notifications could not be delivered (kept pending)
+# Exit codes live in crawler/exitcodes.py; re-exported for the commands.
+from crawler.exitcodes import (  # noqa: F401
+    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_DELIVERY, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK)
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), envvar="NEWSMON_CONFIG",

@@ -11,9 +11,10 @@ from click.core import ParameterSource
 from crawler.archive.maintenance import refresh_statistics
 from crawler.archive.runs import runs_by_id
 from crawler.commands.common import (
-    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, config_option, echo_table, fail,
-    load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
-from crawler.runlog import RUN_IDS_STAT
+    config_option, echo_json, echo_table, fail, load_config_or_exit, lock_archive_or_exit,
+    open_archive_or_exit)
+from crawler.exitcodes import EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED
+from crawler.stats import RUN_IDS_STAT
 
 DEFAULT = ParameterSource.DEFAULT
 
@@ -50,7 +51,9 @@ def summary_rows(runs: list[dict]) -> list[dict]:
               help="How much of Scrapy's log to print on stderr.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Print the summary only when a source failed (for cron, which mails output).")
-def crawl(config_path, sources, log_level, quiet):
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the runs (one per source, as stored in `runs`) as JSON on stdout.")
+def crawl(config_path, sources, log_level, quiet, as_json):
     """Crawl every configured source once and store new articles.
 
     Prints one summary line per source: requests, new articles, duplicates,
@@ -59,7 +62,8 @@ def crawl(config_path, sources, log_level, quiet):
     With --quiet, nothing is printed unless a source failed, and then only the
     summary (Scrapy's log is limited to ERROR unless --log-level is given).
     Only one crawl runs per archive: while another holds its lock, this one
-    exits at once with code 4 and crawls nothing.
+    exits at once with code 4 and crawls nothing. --json prints
+    {"archive", "finish_reason", "runs": [...]} instead (what the daemon reads).
 
     Example: newsmon crawl --config newsmon.toml --source techcrunch-ai
     """
@@ -82,7 +86,10 @@ def crawl(config_path, sources, log_level, quiet):
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
     runs = runs_by_id(db, stats.get(RUN_IDS_STAT, []))
     refresh_statistics(db)
-    if not quiet or any(run["outcome"] == "failed" for run in runs):
+    if as_json:
+        echo_json({"archive": str(config.archive_path),
+                   "finish_reason": stats.get("finish_reason"), "runs": runs})
+    elif not quiet or any(run["outcome"] == "failed" for run in runs):
         echo_table(summary_rows(runs))
         total_new = sum(run["new_articles"] for run in runs)
         click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
