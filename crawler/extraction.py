@@ -6,21 +6,42 @@
 never a silent `None`: it says which reason (counted in the crawl's stats) and
 why (logged).
 
-Extraction settings were chosen on `../shared/extraction-bench` with
-`benchmarks/extraction.py` (comments off, precision favoured); the figures are
-in README.md.
+Two paths. trafilatura with `favor_precision` gives the cleanest bodies on
+most pages, but on some it keeps only a fragment (a reprints box, a lead
+paragraph) or nothing. So its text is trusted only when it is at least
+`MIN_VISIBLE_SHARE` of the words a reader sees on the page (and at least
+`min_words`). Otherwise the page takes the second path, and only then pays for
+more extractors:
+
+1. trafilatura's balanced (default) mode; its text replaces the precise one
+   when the precise text is under `PRECISE_SHARE_OF_BALANCED` of it (the
+   precise text is then a fragment of the same article, not a cleaner copy);
+2. the page's own JSON-LD `articleBody` (what the publisher says the article
+   is), else readability-lxml's main block: taken when it is at least
+   `OTHER_EXTRACTOR_FACTOR` times longer than the text so far (one extractor
+   missed most of the article; a merely different cut of the same article is
+   not worth switching for).
+
+The thresholds were chosen on the 793 WCXB development pages and confirmed,
+unchanged, on the 85 pages of the older article-extraction benchmark, with
+`benchmarks/extraction.py` (figures in README.md).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from copy import copy
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
+import lxml.html
 import trafilatura
+from readability import Document as ReadabilityDocument
 from trafilatura.meta import reset_caches
+from trafilatura.metadata import extract_metadata
+from trafilatura.utils import load_html
 
-from crawler.utc import iso
+from crawler.utc import iso, parse_utc, plausible_published
 
 MIN_WORDS = 50
 # trafilatura keeps module-level caches that grow in long-lived processes.
@@ -31,11 +52,23 @@ EXTRACTION_OPTIONS = {
     "favor_precision": True,
     "include_tables": True,
 }
+BALANCED_OPTIONS = {"include_comments": False, "include_tables": True}
+# htmldate's ISO output; a date without time comes back as "...T00:00:00" with
+# no zone, which `to_utc_iso` stores as that day at midnight UTC.
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
+
+MIN_VISIBLE_SHARE = 0.4
+PRECISE_SHARE_OF_BALANCED = 0.7
+OTHER_EXTRACTOR_FACTOR = 1.5
 
 HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 WORD = re.compile(r"\w+")
+DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
+CONTENT_TAG = re.compile(r"<(?:p|div|article|section|main|h[1-6])\b", re.I)
+INVISIBLE = {"script", "style", "noscript", "template", "svg", "head"}
+BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br",
+          "section", "article", "figcaption", "dd", "dt"}
 
 _calls = 0
 
@@ -52,6 +85,10 @@ class Article:
     body: str
     word_count: int
     canonical_url: str | None
+    # Which text won (precision, balanced, json-ld, readability) and whether the
+    # page took the second path: for the benchmark and the debug log.
+    extractor: str = "precision"
+    second_path: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -75,16 +112,22 @@ def looks_binary(text: str, sample: int = 4096) -> bool:
 
 
 def to_utc_iso(value: str | None) -> str | None:
-    """ISO 8601 UTC ('2026-05-01T09:00:00Z') from what htmldate returns."""
+    """The archive's UTC form of a date htmldate (or a page) gives, or None.
+
+    A date with a zone becomes that instant in UTC. A date or time without a
+    zone is kept as written and read as UTC ("2026-05-01" and
+    "2026-05-01T00:00:00" both become "2026-05-01T00:00:00Z"): the day the
+    page states is worth storing, and guessing a zone could move it to
+    another day. A date in the future or before the web is None (see
+    `plausible_published`).
+    """
     if not value:
         return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"):
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        return iso(parsed)
-    return None
+    try:
+        moment = parse_utc(value)
+    except ValueError:
+        return None
+    return iso(moment) if plausible_published(moment) else None
 
 
 def strip_title_line(text: str, title: str | None) -> str:
@@ -110,6 +153,92 @@ def _maybe_reset_caches() -> None:
         reset_caches()
 
 
+def word_count(text: str | None) -> int:
+    return len(WORD.findall(text or ""))
+
+
+def repair_early_end(html: str) -> str:
+    """Drop `</body>`/`</html>` tags that come before the page's content.
+
+    Some templates close the document after the header and print the article
+    after it. Browsers show that content (it still belongs to the body), but
+    libxml2 discards it, so every extractor would see a page without an article.
+    """
+    end = DOCUMENT_END.search(html)
+    if end is None or not CONTENT_TAG.search(html, end.end()):
+        return html
+    return DOCUMENT_END.sub("", html)
+
+
+def visible_words(tree) -> int:
+    """Words a reader sees in the page's body (no scripts, styles, hidden templates)."""
+    body = tree.find("body")
+    count = 0
+    for element in (body if body is not None else tree).iter():
+        if isinstance(element.tag, str) and element.tag not in INVISIBLE:
+            count += word_count(element.text)
+        count += word_count(element.tail)
+    return count
+
+
+def json_ld_body(tree) -> str:
+    """The longest `articleBody` in the page's JSON-LD blocks ('' if none)."""
+    found = ""
+
+    def walk(node) -> None:
+        nonlocal found
+        if isinstance(node, dict):
+            text = node.get("articleBody")
+            if isinstance(text, str) and len(text) > len(found):
+                found = text
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() == "application/ld+json" and script.text:
+            try:
+                walk(json.loads(script.text))
+            except ValueError:
+                continue
+    return found.strip()
+
+
+def readability_text(html: str) -> str:
+    """readability-lxml's main block as plain text, one line per paragraph."""
+    summary = ReadabilityDocument(html).summary(html_partial=True)
+    root = lxml.html.fromstring(summary)
+    for element in root.iter():
+        if element.tag in BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def trafilatura_text(tree, url: str, **options) -> str:
+    document = trafilatura.bare_extraction(tree, url=url, **options)
+    return (document.text or "").strip() if document is not None else ""
+
+
+def second_path(html: str, tree, url: str, precise: str) -> tuple[str, str]:
+    """The best (text, extractor) for a page whose precise text looks wrong (module docstring)."""
+    best, extractor = precise, "precision"
+    balanced = trafilatura_text(tree, url, **BALANCED_OPTIONS)
+    if word_count(precise) < PRECISE_SHARE_OF_BALANCED * word_count(balanced):
+        best, extractor = balanced, "balanced"
+    others = (("json-ld", lambda: json_ld_body(tree)), ("readability", lambda: readability_text(html)))
+    for name, candidate in others:
+        try:
+            text = candidate()
+        except Exception:  # readability/lxml raise many kinds on broken markup
+            continue
+        if word_count(text) >= OTHER_EXTRACTOR_FACTOR * max(word_count(best), 1):
+            return text, name
+    return best, extractor
+
+
 def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article | Rejection:
     """Extract body and metadata from `html` (already decoded) fetched from `url`."""
     _maybe_reset_caches()
@@ -117,18 +246,30 @@ def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article 
         return Rejection("not_html", "binary content")
     if "<" not in html[:2048]:
         return Rejection("not_html", "no markup")
+    html = repair_early_end(html)
     try:
+        tree = load_html(html)
+        if tree is None:
+            return Rejection("no_body", "no HTML tree")
         document = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, date_extraction_params=DATE_PARAMS,
+            tree, url=url, with_metadata=True, date_extraction_params=DATE_PARAMS,
             **EXTRACTION_OPTIONS)
+        text = (document.text or "").strip() if document is not None else ""
+        words = word_count(text)
+        took_second_path = words < min_words or words < MIN_VISIBLE_SHARE * visible_words(tree)
+        extractor = "precision"
+        if took_second_path:
+            text, extractor = second_path(html, tree, url, text)
+            if document is None:  # no precise body means no metadata either
+                document = extract_metadata(copy(tree), url, DATE_PARAMS)
     except Exception as exc:  # trafilatura/lxml raise many kinds on broken markup
         return Rejection("no_body", f"extraction failed: {type(exc).__name__}: {exc}")
-    if document is None or not (document.text or "").strip():
+    if not text:
         return Rejection("no_body", "no main text found")
-    body = strip_title_line(document.text.strip(), document.title)
-    words = len(WORD.findall(body))
+    body = strip_title_line(text, document.title)
+    words = word_count(body)
     if words < min_words:
-        return Rejection("too_short", f"{words} words (minimum {min_words})")
+        return Rejection("too_short", f"{words} words by {extractor} (minimum {min_words})")
     return Article(
         title=document.title,
         author=document.author,
@@ -140,4 +281,6 @@ def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article 
         body=body,
         word_count=words,
         canonical_url=document.url if document.url != url else None,
+        extractor=extractor,
+        second_path=took_second_path,
     )
