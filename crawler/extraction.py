@@ -8,17 +8,18 @@ why (logged).
 
 Two paths. trafilatura with `favor_precision` gives the cleanest bodies on
 most pages, but on some it keeps only a fragment (a reprints box, a lead
-paragraph) or nothing. So its text is trusted only when it is at least
-`MIN_VISIBLE_SHARE` of the words a reader sees on the page (and at least
-`min_words`). Otherwise the page takes the second path, and only then pays for
-more extractors:
+paragraph) or nothing. So its text is trusted only when it has `min_words`
+and at least `MIN_VISIBLE_SHARE` of the words a reader sees on the page.
+Otherwise the page takes the second path, and only then pays for more
+extractors, each tried while the text is still short by the same measure:
 
 1. trafilatura's balanced (default) mode; its text replaces the precise one
    when the precise text is under `PRECISE_SHARE_OF_BALANCED` of it (the
    precise text is then a fragment of the same article, not a cleaner copy);
 2. the page's own JSON-LD `articleBody` (what the publisher says the article
-   is), else readability-lxml's main block: taken when it is at least
-   `OTHER_EXTRACTOR_FACTOR` times longer than the text so far (one extractor
+   is), else readability-lxml's main block, a different algorithm that finds
+   what trafilatura misses on some templates: taken when it is at least
+   `OTHER_EXTRACTOR_FACTOR` times longer than the text so far (trafilatura
    missed most of the article; a merely different cut of the same article is
    not worth switching for).
 
@@ -222,12 +223,19 @@ def trafilatura_text(tree, url: str, **options) -> str:
     return (document.text or "").strip() if document is not None else ""
 
 
-def second_path(html: str, tree, url: str, precise: str) -> tuple[str, str]:
-    """The best (text, extractor) for a page whose precise text looks wrong (module docstring)."""
+def looks_short(words: int, visible: int, min_words: int) -> bool:
+    return words < min_words or words < MIN_VISIBLE_SHARE * visible
+
+
+def second_path(html: str, tree, url: str, precise: str, visible: int,
+                min_words: int) -> tuple[str, str]:
+    """The best (text, extractor) for a page whose precise text looks short (module docstring)."""
     best, extractor = precise, "precision"
     balanced = trafilatura_text(tree, url, **BALANCED_OPTIONS)
     if word_count(precise) < PRECISE_SHARE_OF_BALANCED * word_count(balanced):
         best, extractor = balanced, "balanced"
+        if not looks_short(word_count(best), visible, min_words):
+            return best, extractor
     others = (("json-ld", lambda: json_ld_body(tree)), ("readability", lambda: readability_text(html)))
     for name, candidate in others:
         try:
@@ -255,11 +263,11 @@ def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article 
             tree, url=url, with_metadata=True, date_extraction_params=DATE_PARAMS,
             **EXTRACTION_OPTIONS)
         text = (document.text or "").strip() if document is not None else ""
-        words = word_count(text)
-        took_second_path = words < min_words or words < MIN_VISIBLE_SHARE * visible_words(tree)
+        visible = visible_words(tree)
+        took_second_path = looks_short(word_count(text), visible, min_words)
         extractor = "precision"
         if took_second_path:
-            text, extractor = second_path(html, tree, url, text)
+            text, extractor = second_path(html, tree, url, text, visible, min_words)
             if document is None:  # no precise body means no metadata either
                 document = extract_metadata(copy(tree), url, DATE_PARAMS)
     except Exception as exc:  # trafilatura/lxml raise many kinds on broken markup
