@@ -9,7 +9,8 @@ why (logged).
 Two paths. trafilatura with `favor_precision` gives the cleanest bodies on
 most pages, but on some it keeps only a fragment (a reprints box, a lead
 paragraph) or nothing. So its text is trusted only when it has `min_words`
-and at least `MIN_VISIBLE_SHARE` of the words a reader sees on the page.
+and at least `MIN_READING_SHARE` of the words a reader reads on the page
+(visible text that is not link text, see `reading_words`).
 Otherwise the page takes the second path, and only then pays for more
 extractors, each tried while the text is still short by the same measure:
 
@@ -58,7 +59,7 @@ BALANCED_OPTIONS = {"include_comments": False, "include_tables": True}
 # no zone, which `to_utc_iso` stores as that day at midnight UTC.
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
 
-MIN_VISIBLE_SHARE = 0.4
+MIN_READING_SHARE = 0.5
 PRECISE_SHARE_OF_BALANCED = 0.7
 OTHER_EXTRACTOR_FACTOR = 1.5
 
@@ -171,14 +172,27 @@ def repair_early_end(html: str) -> str:
     return DOCUMENT_END.sub("", html)
 
 
-def visible_words(tree) -> int:
-    """Words a reader sees in the page's body (no scripts, styles, hidden templates)."""
+def reading_words(tree) -> int:
+    """Words a reader reads in the page's body: visible text that is not link text.
+
+    Menus, related-story lists and tag clouds are links; leaving them out makes
+    the article's share of this count high on good extractions and low on
+    fragments, whatever the template around them.
+    """
     body = tree.find("body")
     count = 0
-    for element in (body if body is not None else tree).iter():
-        if isinstance(element.tag, str) and element.tag not in INVISIBLE:
+    stack = [(body if body is not None else tree, False)]
+    while stack:  # no recursion: the DOM may be deeper than Python's stack
+        element, in_link = stack.pop()
+        if not isinstance(element.tag, str) or element.tag in INVISIBLE:
+            continue
+        in_link = in_link or element.tag == "a"
+        if not in_link:
             count += word_count(element.text)
-        count += word_count(element.tail)
+        for child in element:
+            stack.append((child, in_link))
+            if not in_link:
+                count += word_count(child.tail)
     return count
 
 
@@ -223,18 +237,18 @@ def trafilatura_text(tree, url: str, **options) -> str:
     return (document.text or "").strip() if document is not None else ""
 
 
-def looks_short(words: int, visible: int, min_words: int) -> bool:
-    return words < min_words or words < MIN_VISIBLE_SHARE * visible
+def looks_short(words: int, reading: int, min_words: int) -> bool:
+    return words < min_words or words < MIN_READING_SHARE * reading
 
 
-def second_path(html: str, tree, url: str, precise: str, visible: int,
+def second_path(html: str, tree, url: str, precise: str, reading: int,
                 min_words: int) -> tuple[str, str]:
     """The best (text, extractor) for a page whose precise text looks short (module docstring)."""
     best, extractor = precise, "precision"
     balanced = trafilatura_text(tree, url, **BALANCED_OPTIONS)
     if word_count(precise) < PRECISE_SHARE_OF_BALANCED * word_count(balanced):
         best, extractor = balanced, "balanced"
-        if not looks_short(word_count(best), visible, min_words):
+        if not looks_short(word_count(best), reading, min_words):
             return best, extractor
     others = (("json-ld", lambda: json_ld_body(tree)), ("readability", lambda: readability_text(html)))
     for name, candidate in others:
@@ -263,11 +277,11 @@ def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article 
             tree, url=url, with_metadata=True, date_extraction_params=DATE_PARAMS,
             **EXTRACTION_OPTIONS)
         text = (document.text or "").strip() if document is not None else ""
-        visible = visible_words(tree)
-        took_second_path = looks_short(word_count(text), visible, min_words)
+        reading = reading_words(tree)
+        took_second_path = looks_short(word_count(text), reading, min_words)
         extractor = "precision"
         if took_second_path:
-            text, extractor = second_path(html, tree, url, text, visible, min_words)
+            text, extractor = second_path(html, tree, url, text, reading, min_words)
             if document is None:  # no precise body means no metadata either
                 document = extract_metadata(copy(tree), url, DATE_PARAMS)
     except Exception as exc:  # trafilatura/lxml raise many kinds on broken markup
