@@ -20,9 +20,10 @@ extractors, each tried while the text is still short by the same measure:
 2. the page's own JSON-LD `articleBody` (what the publisher says the article
    is), else readability-lxml's main block, a different algorithm that finds
    what trafilatura misses on some templates: taken when it is at least
-   `OTHER_EXTRACTOR_FACTOR` times longer than the text so far (trafilatura
-   missed most of the article; a merely different cut of the same article is
-   not worth switching for).
+   `OTHER_EXTRACTOR_FACTOR` times longer than the text so far and than
+   `min_words` (trafilatura missed most of the article; a merely different
+   cut of the same article, or a short page with its boilerplate, is not
+   worth switching for).
 
 The thresholds were chosen on the 793 WCXB development pages and confirmed,
 unchanged, on the 85 pages of the older article-extraction benchmark, with
@@ -256,7 +257,9 @@ def second_path(html: str, tree, url: str, precise: str, reading: int,
             text = candidate()
         except Exception:  # readability/lxml raise many kinds on broken markup
             continue
-        if word_count(text) >= OTHER_EXTRACTOR_FACTOR * max(word_count(best), 1):
+        # Measured against `min_words` too: on a short page (a news brief) another
+        # extractor's text is the brief plus its cookie banner and footer.
+        if word_count(text) >= OTHER_EXTRACTOR_FACTOR * max(word_count(best), min_words):
             return text, name
     return best, extractor
 
