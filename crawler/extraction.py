@@ -6,18 +6,45 @@
 never a silent `None`: it says which reason (counted in the crawl's stats) and
 why (logged).
 
-Extraction settings were chosen with `benchmarks/extraction.py` on 85 real news
-pages with reference bodies: comments off (trafilatura's default keeps comment
-sections in the body) and precision favoured; the figures are in README.md.
+Two paths. trafilatura with `favor_precision` gives the cleanest bodies on
+most pages, but on some it keeps only a fragment (a reprints box, a lead
+paragraph) or nothing. So its text is trusted only when it has `min_words`
+and at least `MIN_READING_SHARE` of the words a reader reads on the page
+(visible text that is not link text, see `reading_words`).
+Otherwise the page takes the second path, and only then pays for more
+extractors, each tried while the text is still short by the same measure:
+
+1. trafilatura's balanced (default) mode; its text replaces the precise one
+   when the precise text is under `PRECISE_SHARE_OF_BALANCED` of it (the
+   precise text is then a fragment of the same article, not a cleaner copy);
+2. the page's own JSON-LD `articleBody` (what the publisher says the article
+   is), else readability-lxml's main block, a different algorithm that finds
+   what trafilatura misses on some templates: taken when it is at least
+   `OTHER_EXTRACTOR_FACTOR` times longer than the text so far and than
+   `min_words` (trafilatura missed most of the article; a merely different
+   cut of the same article, or a short page with its boilerplate, is not
+   worth switching for).
+
+The thresholds were chosen on the 793 WCXB development pages and confirmed,
+unchanged, on the 85 pages of the older article-extraction benchmark, with
+`benchmarks/extraction.py` (figures in README.md).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from copy import copy
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
-from crawler.utc import iso
+import lxml.html
+import trafilatura
+from readability import Document as ReadabilityDocument
+from trafilatura.meta import reset_caches
+from trafilatura.metadata import extract_metadata
+from trafilatura.utils import load_html
+
+from crawler.utc import iso, parse_utc, plausible_published
 
 MIN_WORDS = 50
 # trafilatura keeps module-level caches that grow in long-lived processes.
@@ -28,11 +55,23 @@ EXTRACTION_OPTIONS = {
     "favor_precision": True,
     "include_tables": True,
 }
+BALANCED_OPTIONS = {"include_comments": False, "include_tables": True}
+# htmldate's ISO output; a date without time comes back as "...T00:00:00" with
+# no zone, which `to_utc_iso` stores as that day at midnight UTC.
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
+
+MIN_READING_SHARE = 0.5
+PRECISE_SHARE_OF_BALANCED = 0.7
+OTHER_EXTRACTOR_FACTOR = 1.5
 
 HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 WORD = re.compile(r"\w+")
+DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
+CONTENT_TAG = re.compile(r"<(?:p|div|article|section|main|h[1-6])\b", re.I)
+INVISIBLE = {"script", "style", "noscript", "template", "svg", "head"}
+BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br",
+          "section", "article", "figcaption", "dd", "dt"}
 
 _calls = 0
 
@@ -49,6 +88,10 @@ class Article:
     body: str
     word_count: int
     canonical_url: str | None
+    # Which text won (precision, balanced, json-ld, readability) and whether the
+    # page took the second path: for the benchmark and the debug log.
+    extractor: str = "precision"
+    second_path: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -72,16 +115,22 @@ def looks_binary(text: str, sample: int = 4096) -> bool:
 
 
 def to_utc_iso(value: str | None) -> str | None:
-    """ISO 8601 UTC ('2026-05-01T09:00:00Z') from what htmldate returns."""
+    """The archive's UTC form of a date htmldate (or a page) gives, or None.
+
+    A date with a zone becomes that instant in UTC. A date or time without a
+    zone is kept as written and read as UTC ("2026-05-01" and
+    "2026-05-01T00:00:00" both become "2026-05-01T00:00:00Z"): the day the
+    page states is worth storing, and guessing a zone could move it to
+    another day. A date in the future or before the web is None (see
+    `plausible_published`).
+    """
     if not value:
         return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"):
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        return iso(parsed)
-    return None
+    try:
+        moment = parse_utc(value)
+    except ValueError:
+        return None
+    return iso(moment) if plausible_published(moment) else None
 
 
 def strip_title_line(text: str, title: str | None) -> str:
@@ -109,6 +158,114 @@ def _maybe_reset_caches() -> None:
         reset_caches()
 
 
+def word_count(text: str | None) -> int:
+    return len(WORD.findall(text or ""))
+
+
+def repair_early_end(html: str) -> str:
+    """Drop `</body>`/`</html>` tags that come before the page's content.
+
+    Some templates close the document after the header and print the article
+    after it. Browsers show that content (it still belongs to the body), but
+    libxml2 discards it, so every extractor would see a page without an article.
+    """
+    end = DOCUMENT_END.search(html)
+    if end is None or not CONTENT_TAG.search(html, end.end()):
+        return html
+    return DOCUMENT_END.sub("", html)
+
+
+def reading_words(tree) -> int:
+    """Words a reader reads in the page's body: visible text that is not link text.
+
+    Menus, related-story lists and tag clouds are links; leaving them out makes
+    the article's share of this count high on good extractions and low on
+    fragments, whatever the template around them.
+    """
+    body = tree.find("body")
+    count = 0
+    stack = [(body if body is not None else tree, False)]
+    while stack:  # no recursion: the DOM may be deeper than Python's stack
+        element, in_link = stack.pop()
+        if not isinstance(element.tag, str) or element.tag in INVISIBLE:
+            continue
+        in_link = in_link or element.tag == "a"
+        if not in_link:
+            count += word_count(element.text)
+        for child in element:
+            stack.append((child, in_link))
+            if not in_link:
+                count += word_count(child.tail)
+    return count
+
+
+def json_ld_body(tree) -> str:
+    """The longest `articleBody` in the page's JSON-LD blocks ('' if none)."""
+    found = ""
+
+    def walk(node) -> None:
+        nonlocal found
+        if isinstance(node, dict):
+            text = node.get("articleBody")
+            if isinstance(text, str) and len(text) > len(found):
+                found = text
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() == "application/ld+json" and script.text:
+            try:
+                walk(json.loads(script.text))
+            except ValueError:
+                continue
+    return found.strip()
+
+
+def readability_text(html: str) -> str:
+    """readability-lxml's main block as plain text, one line per paragraph."""
+    summary = ReadabilityDocument(html).summary(html_partial=True)
+    root = lxml.html.fromstring(summary)
+    for element in root.iter():
+        if element.tag in BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def trafilatura_text(tree, url: str, **options) -> str:
+    document = trafilatura.bare_extraction(tree, url=url, **options)
+    return (document.text or "").strip() if document is not None else ""
+
+
+def looks_short(words: int, reading: int, min_words: int) -> bool:
+    return words < min_words or words < MIN_READING_SHARE * reading
+
+
+def second_path(html: str, tree, url: str, precise: str, reading: int,
+                min_words: int) -> tuple[str, str]:
+    """The best (text, extractor) for a page whose precise text looks short (module docstring)."""
+    best, extractor = precise, "precision"
+    balanced = trafilatura_text(tree, url, **BALANCED_OPTIONS)
+    if word_count(precise) < PRECISE_SHARE_OF_BALANCED * word_count(balanced):
+        best, extractor = balanced, "balanced"
+        if not looks_short(word_count(best), reading, min_words):
+            return best, extractor
+    others = (("json-ld", lambda: json_ld_body(tree)), ("readability", lambda: readability_text(html)))
+    for name, candidate in others:
+        try:
+            text = candidate()
+        except Exception:  # readability/lxml raise many kinds on broken markup
+            continue
+        # Measured against `min_words` too: on a short page (a news brief) another
+        # extractor's text is the brief plus its cookie banner and footer.
+        if word_count(text) >= OTHER_EXTRACTOR_FACTOR * max(word_count(best), min_words):
+            return text, name
+    return best, extractor
+
+
 def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article | Rejection:
     """Extract body and metadata from `html` (already decoded) fetched from `url`."""
     # Imported on first use (~0.1 s): a crawl with nothing new never loads trafilatura.
@@ -119,18 +276,30 @@ def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article 
         return Rejection("not_html", "binary content")
     if "<" not in html[:2048]:
         return Rejection("not_html", "no markup")
+    html = repair_early_end(html)
     try:
+        tree = load_html(html)
+        if tree is None:
+            return Rejection("no_body", "no HTML tree")
         document = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, date_extraction_params=DATE_PARAMS,
+            tree, url=url, with_metadata=True, date_extraction_params=DATE_PARAMS,
             **EXTRACTION_OPTIONS)
+        text = (document.text or "").strip() if document is not None else ""
+        reading = reading_words(tree)
+        took_second_path = looks_short(word_count(text), reading, min_words)
+        extractor = "precision"
+        if took_second_path:
+            text, extractor = second_path(html, tree, url, text, reading, min_words)
+            if document is None:  # no precise body means no metadata either
+                document = extract_metadata(copy(tree), url, DATE_PARAMS)
     except Exception as exc:  # trafilatura/lxml raise many kinds on broken markup
         return Rejection("no_body", f"extraction failed: {type(exc).__name__}: {exc}")
-    if document is None or not (document.text or "").strip():
+    if not text:
         return Rejection("no_body", "no main text found")
-    body = strip_title_line(document.text.strip(), document.title)
-    words = len(WORD.findall(body))
+    body = strip_title_line(text, document.title)
+    words = word_count(body)
     if words < min_words:
-        return Rejection("too_short", f"{words} words (minimum {min_words})")
+        return Rejection("too_short", f"{words} words by {extractor} (minimum {min_words})")
     return Article(
         title=document.title,
         author=document.author,
@@ -142,4 +311,6 @@ def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article 
         body=body,
         word_count=words,
         canonical_url=document.url if document.url != url else None,
+        extractor=extractor,
+        second_path=took_second_path,
     )

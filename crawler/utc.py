@@ -6,9 +6,15 @@ is in this form, so plain string comparison in SQL orders them correctly.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The first web page went online in 1991: an earlier "publication" date is a
+# copyright line, a birth date or a parsing accident.
+WEB_BEGAN = datetime(1991, 1, 1, tzinfo=timezone.utc)
+# A day-only date is stored as midnight UTC, and a zone east of UTC is already
+# in tomorrow: dates up to a day ahead of now are plausible, later ones are not.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def iso(moment: datetime) -> str:
@@ -33,3 +39,9 @@ def parse_utc(text: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def plausible_published(moment: datetime, now: datetime | None = None) -> bool:
+    """Can `moment` (aware) be a publication time: not before the web, not in the future?"""
+    now = now or datetime.now(timezone.utc)
+    return WEB_BEGAN <= moment <= now + FUTURE_TOLERANCE

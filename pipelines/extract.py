@@ -18,7 +18,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from crawler.extraction import Rejection, extract_article
+from crawler.extraction import Rejection, extract_article, to_utc_iso
 from crawler.items import Rejected
 from crawler.urls import preferred_url
 
@@ -29,8 +29,12 @@ METADATA_FIELDS = ("title", "author", "published", "language", "description", "s
 
 
 def fill_from_hints(fields: dict, hints: dict) -> dict:
-    """Feed/sitemap metadata fills what the page lacks; a feed time refines a bare date."""
+    """Feed/sitemap metadata fills what the page lacks; a feed time refines a bare date.
+
+    The page's own date wins; a feed date in the future or before the web is ignored.
+    """
     merged = dict(fields)
+    hints = {**hints, "published": to_utc_iso(hints.get("published"))}
     for key in ("title", "author", "description", "published"):
         if not merged.get(key) and hints.get(key):
             merged[key] = hints[key]
