@@ -48,6 +48,7 @@ class Config:
     alerts: tuple[dict, ...] = ()
     dedup_threshold: float = 0.5
     health_notify: tuple[str, ...] = ()
+    extraction_timeout: float = 30.0
     raw: dict = field(default_factory=dict, repr=False)
 
     def source(self, name: str) -> Source:
@@ -128,6 +129,7 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
         timeout=float(crawl["timeout"]),
         obey_robots=crawl["obey_robots"],
         max_page_mb=float(crawl["max_page_mb"]),
+        extraction_timeout=float(crawl["extraction_timeout"]),
         sources=sources,
         companies=tuple(data.get("companies", ())),
         use_builtin_companies=data.get("tagging", {}).get("builtin", True),

@@ -92,6 +92,7 @@ SECTION_SPECS: dict[str, dict[str, tuple]] = {
         "timeout": (NUMBER, _positive),
         "obey_robots": (bool, None),
         "max_page_mb": (NUMBER, _positive),
+        "extraction_timeout": (NUMBER, _positive),
     },
     "dedup": {"threshold": (NUMBER, _unit_interval)},
     "tagging": {"builtin": (bool, None)},

@@ -20,4 +20,5 @@ def settings_from_config(config: Config) -> dict:
         "NEWSMON_COMPANIES": list(config.companies),
         "NEWSMON_USE_BUILTIN_COMPANIES": config.use_builtin_companies,
         "NEWSMON_DEDUP_THRESHOLD": config.dedup_threshold,
+        "NEWSMON_EXTRACTION_TIMEOUT": config.extraction_timeout,
     }

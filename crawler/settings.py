@@ -52,5 +52,7 @@ NEWSMON_ONLY_SOURCES = []           # crawl only these sources (newsmon crawl --
 NEWSMON_MIN_WORDS = 50              # shorter bodies are dropped as too_short
 NEWSMON_EXTRACT_WORKERS = None      # None: one extraction process per core; 0: inline
 NEWSMON_EXTRACT_TASKS_PER_WORKER = 2000  # recycle workers: bounded memory in long crawls
+NEWSMON_EXTRACTION_TIMEOUT = 30.0   # seconds per page in a worker ([crawl] extraction_timeout)
+NEWSMON_MAX_PAGE_ELEMENTS = 30000   # pages with more start tags are dropped as too_complex
 NEWSMON_STORE_BATCH = 50            # articles per archive transaction
 NEWSMON_STORE_FLUSH_SECONDS = 1.0   # and at least this often
