@@ -1,5 +1,35 @@
 """Errors of the archive layer."""
 
+import sqlite3
+
 
 class ArchiveError(Exception):
     """The archive cannot be opened, upgraded or written (a run cannot happen)."""
+
+
+class ArchiveCorrupt(ArchiveError):
+    """SQLite found the archive file damaged ("database disk image is malformed")."""
+
+
+# Scrapy stats keys: an archive write failed during the crawl (the last message), and
+# SQLite said the file is damaged.
+WRITE_ERROR_STAT = "newsmon/archive/write_error"
+CORRUPT_STAT = "newsmon/archive/corrupt"
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """SQLITE_CORRUPT or SQLITE_NOTADB: the file, not the statement, is at fault."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+def note_archive_error(stats, exc: BaseException) -> None:
+    """Remember in the crawl's stats that the archive refused a write (and whether it is damaged)."""
+    if stats is None:
+        return
+    stats.set_value(WRITE_ERROR_STAT, str(exc))
+    if is_corruption(exc):
+        stats.set_value(CORRUPT_STAT, str(exc))

@@ -7,11 +7,12 @@ import sqlite3
 
 import click
 
-from crawler.archive.runs import runs_by_id
+from crawler.archive.errors import CORRUPT_STAT, WRITE_ERROR_STAT
 from crawler.commands.common import (
-    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, config_option, echo_table, fail,
-    load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
-from crawler.runlog import RUN_IDS_STAT
+    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_WRITE_FAILED, config_option,
+    echo_table, fail, load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
+from crawler.runlog import RUNS_STAT
+from crawler.stats import UNWRITTEN_STAT
 
 
 def check_writable(db, path) -> None:
@@ -21,6 +22,18 @@ def check_writable(db, path) -> None:
         db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         fail(f"{path}: archive is not writable: {exc}", EXIT_ARCHIVE)
+
+
+def exit_for_archive_failures(stats: dict, path, unwritten: int, unrecorded: bool) -> None:
+    """Exit 3 for a damaged archive, 7 when articles or runs could not be written."""
+    if stats.get(CORRUPT_STAT):
+        fail(f"{path}: the archive is damaged ({stats[CORRUPT_STAT]}); "
+             f"run `newsmon check` to see how to recover", EXIT_ARCHIVE)
+    if unwritten or unrecorded:
+        what = f"{unwritten} articles" if unwritten else "this crawl's runs"
+        fail(f"{path}: {what} could not be written to the archive "
+             f"({stats.get(WRITE_ERROR_STAT, 'unknown error')}); the next crawl fetches "
+             f"what was lost", EXIT_WRITE_FAILED)
 
 
 def _reasons(counts: dict) -> str:
@@ -51,7 +64,8 @@ def crawl(config_path, sources, log_level, quiet):
 
     Prints one summary line per source: requests, new articles, duplicates,
     feeds/sitemaps not modified (304), dropped pages and errors by reason.
-    Broken pages never fail the run: the exit code is 0 when the crawl ran.
+    Broken pages never fail the run: the exit code is 0 when the crawl ran,
+    7 when some articles could not be written to the archive (disk full...).
     Only one crawl runs per archive: while another holds its lock, this one
     exits at once with code 4 and crawls nothing.
 
@@ -72,13 +86,16 @@ def crawl(config_path, sources, log_level, quiet):
         stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()})
     except CrawlFailed as exc:
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
-    runs = runs_by_id(db, stats.get(RUN_IDS_STAT, []))
-    if not quiet or any(run["outcome"] == "failed" for run in runs):
+    runs = sorted(stats.get(RUNS_STAT, []), key=lambda run: run["source"])
+    unwritten = stats.get(UNWRITTEN_STAT, 0)
+    unrecorded = any("id" not in run for run in runs)
+    if not quiet or unwritten or unrecorded or any(run["outcome"] == "failed" for run in runs):
         echo_table(summary_rows(runs))
         total_new = sum(run["new_articles"] for run in runs)
         click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
     logging.shutdown()
     lock.release()
+    exit_for_archive_failures(stats, config.archive_path, unwritten, unrecorded)
     if stats.get("finish_reason") not in (None, "finished"):
         fail(f"crawl interrupted ({stats.get('finish_reason')}); stored articles are kept",
              EXIT_INTERRUPTED)
