@@ -64,8 +64,9 @@ def _non_empty(value):
     return None if value.strip() else "must not be empty"
 
 
-def _fts_query(value):
-    """An alert's `match` must be valid FTS5 syntax: checked now, not at the end of a crawl."""
+def fts_query_problem(value):
+    """What is wrong with an FTS5 query, or None: alert `match` rules are checked at load
+    time, not at the end of a crawl, and `newsmon search` checks its query the same way."""
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, body)")
@@ -116,7 +117,7 @@ TABLE_LIST_SPECS: dict[str, dict[str, tuple]] = {
     },
     "alerts": {
         "name": (str, _non_empty),
-        "match": (str, _fts_query),
+        "match": (str, fts_query_problem),
         "companies": (STRINGS, _non_empty),
         "sources": (STRINGS, _non_empty),
         "notify": (STRINGS, _non_empty),

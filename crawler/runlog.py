@@ -23,6 +23,7 @@ from crawler.archive.errors import CORRUPT_STAT, ArchiveError, is_corruption, no
 from crawler.archive.fetchstate import record_outcome
 from crawler.archive.runs import record_run
 from crawler.items import Rejected
+from crawler.quietlog import quiet_archive_faults
 from crawler.stats import source_counters, source_key
 from crawler.utc import iso_now
 
@@ -87,6 +88,7 @@ class RunRecorder:
 
     def _spider_opened(self, spider):
         self.started = iso_now()
+        quiet_archive_faults()   # now: Scrapy replaces its root handler until the crawl starts
 
     def _request_reached(self, request, spider):
         source = request.meta.get("newsmon_source")

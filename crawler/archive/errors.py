@@ -7,6 +7,10 @@ class ArchiveError(Exception):
     """The archive cannot be opened, upgraded or written (a run cannot happen)."""
 
 
+class ArchiveMissing(ArchiveError):
+    """A command that only reads found no archive file (it never creates one)."""
+
+
 class ArchiveCorrupt(ArchiveError):
     """SQLite found the archive file damaged ("database disk image is malformed")."""
 
@@ -33,3 +37,18 @@ def note_archive_error(stats, exc: BaseException) -> None:
     stats.set_value(WRITE_ERROR_STAT, str(exc))
     if is_corruption(exc):
         stats.set_value(CORRUPT_STAT, str(exc))
+
+
+# Primary SQLite result codes that mean "the archive file cannot be used", not "bad SQL".
+ARCHIVE_FAULTS = {
+    sqlite3.SQLITE_PERM, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_NOTADB,
+}
+
+
+def is_archive_fault(exc: BaseException) -> bool:
+    """True when SQLite failed because of the file (damaged, full, unreadable), not the query."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and (
+        (code is not None and code & 0xFF in ARCHIVE_FAULTS) or is_corruption(exc))

@@ -80,7 +80,7 @@ def crawl(config_path, sources, log_level, quiet):
             fail(f"{config.file}: --source {name!r}: no such source (known: "
                  f"{', '.join(sorted(known))})", EXIT_CONFIG)
     lock = lock_archive_or_exit(config.archive_path, "crawling")  # held until this process exits
-    db = open_archive_or_exit(config.archive_path)
+    db = open_archive_or_exit(config.archive_path, create=True)
     check_writable(db, config.archive_path)
     try:
         stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()})
