@@ -6,21 +6,32 @@ calls library functions and prints. Exit codes: crawler/commands/common.py.
 
 from __future__ import annotations
 
-import click
+from crawler import earlystop
 
-from crawler.commands.alerts import alerts
-from crawler.commands.common import exit_on_archive_fault
-from crawler.commands.companies import companies, retag
-from crawler.commands.crawl import crawl
-from crawler.commands.info import sources, stats
-from crawler.commands.maintenance import backup, check
-from crawler.commands.reindex import reindex
-from crawler.commands.schedule import schedule
-from crawler.commands.search import search
+if __name__ == "__main__":   # `python -m crawler.cli`; the console script: crawler/entry.py
+    earlystop.hold()         # before the imports below: a crawl stopped while starting exits 5
+
+import click  # noqa: E402
+
+from crawler.commands.alerts import alerts  # noqa: E402
+from crawler.commands.common import exit_on_archive_fault  # noqa: E402
+from crawler.commands.companies import companies, retag  # noqa: E402
+from crawler.commands.crawl import crawl  # noqa: E402
+from crawler.commands.info import sources, stats  # noqa: E402
+from crawler.commands.maintenance import backup, check  # noqa: E402
+from crawler.commands.reindex import reindex  # noqa: E402
+from crawler.commands.schedule import schedule  # noqa: E402
+from crawler.commands.search import search  # noqa: E402
 
 
 class NewsmonGroup(click.Group):
     """Every command: a damaged, full or unreadable archive is exit 3 with a message."""
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if name != "crawl":            # only the crawl handles a stop while starting
+            earlystop.release()
+        return name, command, rest
 
     def invoke(self, ctx):
         try:

@@ -18,6 +18,9 @@ class CrawlFailed(RuntimeError):
     """The crawl could not run at all (as opposed to pages that failed)."""
 
 
+INTERRUPTED_BEFORE_START = {"finish_reason": "shutdown"}
+
+
 def crawl_settings(config: Config, only_sources=(), overrides: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -27,10 +30,17 @@ def crawl_settings(config: Config, only_sources=(), overrides: dict | None = Non
     return settings
 
 
-def run_crawl(config: Config, only_sources=(), overrides: dict | None = None) -> dict:
-    """Crawl the configured (or the named) sources once; blocks until done."""
+def run_crawl(config: Config, only_sources=(), overrides: dict | None = None,
+              stop_requested=lambda: None) -> dict:
+    """Crawl the configured (or the named) sources once; blocks until done.
+
+    `stop_requested()` is asked once more just before Scrapy takes over the
+    signals (crawler/earlystop.py): a stop during set-up crawls nothing.
+    """
     process = CrawlerProcess(crawl_settings(config, only_sources, overrides))
     crawler = process.create_crawler(NewsSpider)
+    if stop_requested():
+        return dict(INTERRUPTED_BEFORE_START)
     failures = []
     process.crawl(crawler).addErrback(failures.append)
     process.start()

@@ -71,6 +71,7 @@ def crawl(config_path, sources, log_level, quiet):
 
     Example: newsmon crawl --config newsmon.toml --source techcrunch-ai
     """
+    from crawler import earlystop
     from crawler.runner import CrawlFailed, run_crawl
 
     config = load_config_or_exit(config_path)
@@ -82,8 +83,12 @@ def crawl(config_path, sources, log_level, quiet):
     lock = lock_archive_or_exit(config.archive_path, "crawling")  # held until this process exits
     db = open_archive_or_exit(config.archive_path, create=True)
     check_writable(db, config.archive_path)
+    if earlystop.requested():
+        fail("crawl interrupted while starting (signal "
+             f"{earlystop.requested()}); nothing was crawled", EXIT_INTERRUPTED)
     try:
-        stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()})
+        stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()},
+                          stop_requested=earlystop.requested)
     except CrawlFailed as exc:
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
     runs = sorted(stats.get(RUNS_STAT, []), key=lambda run: run["source"])
