@@ -18,7 +18,8 @@ class CrawlFailed(RuntimeError):
     """The crawl could not run at all (as opposed to pages that failed)."""
 
 
-INTERRUPTED_BEFORE_START = {"finish_reason": "shutdown"}
+class CrawlInterrupted(RuntimeError):
+    """A stop was requested before the crawl started: nothing was crawled."""
 
 
 def crawl_settings(config: Config, only_sources=(), overrides: dict | None = None) -> Settings:
@@ -40,7 +41,7 @@ def run_crawl(config: Config, only_sources=(), overrides: dict | None = None,
     process = CrawlerProcess(crawl_settings(config, only_sources, overrides))
     crawler = process.create_crawler(NewsSpider)
     if stop_requested():
-        return dict(INTERRUPTED_BEFORE_START)
+        raise CrawlInterrupted(f"signal {stop_requested()}")
     failures = []
     process.crawl(crawler).addErrback(failures.append)
     process.start()

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -78,9 +77,13 @@ def _exit_when_orphaned(parent_pid: int) -> None:
 def die_with_parent(parent_pid: int) -> None:
     """Worker initializer: end this process when `parent_pid` (the crawl) dies, however it dies."""
     if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        # CDLL(None): the symbols already loaded, libc's among them. Not find_library,
+        # which runs ldconfig in a subprocess (a fork that can fail on a loaded machine).
+        try:
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0):
+                logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        except (OSError, AttributeError) as exc:   # the watchdog below still ends the worker
+            logger.warning("no parent-death signal for extraction workers: %s", exc)
     if os.getppid() != parent_pid:   # the crawl died before the signal was armed
         os._exit(1)
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True,

@@ -1,6 +1,8 @@
 """SIGTERM while `newsmon crawl` is still starting: exit 5 with a message, not 143."""
 
+import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +24,11 @@ def test_sigterm_in_the_first_second_is_an_interrupted_crawl(fixture_web, write_
     _, stderr = crawl.communicate(timeout=60)
     assert crawl.returncode == 5, (crawl.returncode, stderr[-2000:])   # EXIT_INTERRUPTED
     assert "interrupted" in stderr and "Traceback" not in stderr
+    with sqlite3.connect(tmp_path / "newsmon.db") as conn:   # each source's run, as mid-crawl
+        runs = conn.execute("SELECT source, outcome, details FROM runs ORDER BY source").fetchall()
+    assert [(source, outcome) for source, outcome, _ in runs] == [
+        ("aiwire", "interrupted"), ("frontiernews", "interrupted")]
+    assert all(json.loads(details)["close_reason"] == "shutdown" for *_, details in runs)
 
 
 def test_other_commands_still_die_of_sigterm(tmp_path):

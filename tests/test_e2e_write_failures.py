@@ -86,7 +86,7 @@ def test_a_full_disk_fails_the_run_and_the_next_crawl_stores_every_article(
     first = crawl(config, preexec)
     assert first.returncode == 7, first.stdout + first.stderr[-3000:]     # EXIT_WRITE_FAILED
     assert "could not be written" in first.stderr
-    assert "write_failed" in first.stdout and "Traceback" not in first.stderr
+    assert "write_failed" in first.stdout and "Traceback" not in first.stderr, first.stderr
     row = next(line for line in first.stdout.splitlines() if line.startswith("generated"))
     assert row.split()[1] in ("partial", "failed")
 

@@ -11,8 +11,10 @@ from crawler.archive.errors import CORRUPT_STAT, WRITE_ERROR_STAT
 from crawler.commands.common import (
     EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_WRITE_FAILED, config_option,
     echo_table, fail, load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
-from crawler.runlog import RUNS_STAT
+from crawler.archive.runs import record_run
+from crawler.runlog import RUNS_STAT, summarise
 from crawler.stats import UNWRITTEN_STAT
+from crawler.utc import iso_now
 
 
 def check_writable(db, path) -> None:
@@ -22,6 +24,15 @@ def check_writable(db, path) -> None:
         db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         fail(f"{path}: archive is not writable: {exc}", EXIT_ARCHIVE)
+
+
+def record_interrupted_start(db, config, only_sources) -> None:
+    """A stop before Scrapy ran still leaves each source's run, as a stop mid-crawl does."""
+    started = iso_now()
+    with db.conn:
+        for source in config.sources:
+            if not only_sources or source.name in only_sources:
+                record_run(db, summarise(source.name, {}, started, "shutdown"))
 
 
 def exit_for_archive_failures(stats: dict, path, unwritten: int, unrecorded: bool) -> None:
@@ -72,7 +83,7 @@ def crawl(config_path, sources, log_level, quiet):
     Example: newsmon crawl --config newsmon.toml --source techcrunch-ai
     """
     from crawler import earlystop
-    from crawler.runner import CrawlFailed, run_crawl
+    from crawler.runner import CrawlFailed, CrawlInterrupted, run_crawl
 
     config = load_config_or_exit(config_path)
     known = {s.name for s in config.sources}
@@ -83,14 +94,16 @@ def crawl(config_path, sources, log_level, quiet):
     lock = lock_archive_or_exit(config.archive_path, "crawling")  # held until this process exits
     db = open_archive_or_exit(config.archive_path, create=True)
     check_writable(db, config.archive_path)
-    if earlystop.requested():
-        fail("crawl interrupted while starting (signal "
-             f"{earlystop.requested()}); nothing was crawled", EXIT_INTERRUPTED)
     try:
+        if earlystop.requested():
+            raise CrawlInterrupted(f"signal {earlystop.requested()}")
         stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()},
                           stop_requested=earlystop.requested)
     except CrawlFailed as exc:
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
+    except CrawlInterrupted as exc:
+        record_interrupted_start(db, config, sources)
+        fail(f"crawl interrupted while starting ({exc}); nothing was crawled", EXIT_INTERRUPTED)
     runs = sorted(stats.get(RUNS_STAT, []), key=lambda run: run["source"])
     unwritten = stats.get(UNWRITTEN_STAT, 0)
     unrecorded = any("id" not in run for run in runs)
