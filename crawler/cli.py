@@ -12,28 +12,36 @@ alerting or reindexing code.
 
 from __future__ import annotations
 
-import importlib
+from crawler import earlystop
 
-import click
+if __name__ == "__main__":   # `python -m crawler.cli`; the console script: crawler/entry.py
+    earlystop.hold()         # before the imports below: a crawl stopped while starting exits 5
+
+import importlib  # noqa: E402
+
+import click  # noqa: E402
 
 COMMANDS = {   # name -> "module:attribute"
     "crawl": "crawler.commands.crawl:crawl",
     "search": "crawler.commands.search:search",
+    "stories": "crawler.commands.stories:stories",
     "sources": "crawler.commands.info:sources",
     "stats": "crawler.commands.info:stats",
     "companies": "crawler.commands.companies:companies",
     "retag": "crawler.commands.companies:retag",
     "reindex": "crawler.commands.reindex:reindex",
+    "maintain": "crawler.commands.maintain:maintain",
+    "check": "crawler.commands.integrity:check",
+    "backup": "crawler.commands.integrity:backup",
     "alerts": "crawler.commands.alerts:alerts",
     "schedule": "crawler.commands.schedule:schedule",
-    "stories": "crawler.commands.stories:stories",
-    "maintain": "crawler.commands.maintain:maintain",
     "serve": "crawler.commands.serve:serve",
 }
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when that command is used."""
+class NewsmonGroup(click.Group):
+    """Imports a command's module only when it runs; a damaged, full or unreadable
+    archive is exit 3 with a message for every command."""
 
     def list_commands(self, ctx):
         return list(COMMANDS)
@@ -50,8 +58,23 @@ class LazyGroup(click.Group):
         """Every command, imported (for documentation checks)."""
         return {name: self.get_command(None, name) for name in COMMANDS}
 
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if name != "crawl":            # only the crawl handles a stop while starting
+            earlystop.release()
+        return name, command, rest
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    def invoke(self, ctx):
+        from crawler.commands.common import exit_on_archive_fault
+
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            exit_on_archive_fault(exc)
+            raise
+
+
+@click.group(cls=NewsmonGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsmon")
 def main():
     """newsmon: monitor AI-industry news sources, archive and search them.

@@ -53,6 +53,7 @@ class Config:
     dedup_threshold: float = 0.5
     health_notify: tuple[str, ...] = ()
     keep_bodies_days: float | None = None
+    extraction_timeout: float = 30.0
     raw: dict = field(default_factory=dict, repr=False)
 
     def source(self, name: str) -> Source:
@@ -136,6 +137,7 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
         max_page_mb=float(crawl["max_page_mb"]),
         max_minutes=float(crawl.get("max_minutes", 60)),
         private_networks=tuple(crawl.get("private_networks", DEFAULT_PRIVATE_NETWORKS)),
+        extraction_timeout=float(crawl["extraction_timeout"]),
         sources=sources,
         companies=tuple(data.get("companies", ())),
         use_builtin_companies=data.get("tagging", {}).get("builtin", True),

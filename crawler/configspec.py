@@ -79,8 +79,9 @@ def _non_empty(value):
     return None if value.strip() else "must not be empty"
 
 
-def _fts_query(value):
-    """An alert's `match` must be valid FTS5 syntax: checked now, not at the end of a crawl."""
+def fts_query_problem(value):
+    """What is wrong with an FTS5 query, or None: alert `match` rules are checked at load
+    time, not at the end of a crawl, and `newsmon search` checks its query the same way."""
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, body)")
@@ -109,6 +110,7 @@ SECTION_SPECS: dict[str, dict[str, tuple]] = {
         "max_page_mb": (NUMBER, _positive),
         "max_minutes": (NUMBER, _positive),
         "private_networks": (STRINGS, _network),
+        "extraction_timeout": (NUMBER, _positive),
     },
     "dedup": {"threshold": (NUMBER, _unit_interval)},
     "tagging": {"builtin": (bool, None)},
@@ -133,7 +135,7 @@ TABLE_LIST_SPECS: dict[str, dict[str, tuple]] = {
     },
     "alerts": {
         "name": (str, _non_empty),
-        "match": (str, _fts_query),
+        "match": (str, fts_query_problem),
         "companies": (STRINGS, _non_empty),
         "sources": (STRINGS, _non_empty),
         "notify": (STRINGS, _non_empty),

@@ -117,7 +117,7 @@ class BatchCrawl:
     def _rows(self, db, result: ChildResult) -> list[dict]:
         answer = result.json()
         if isinstance(answer, dict) and isinstance(answer.get("runs"), list):
-            ids = {run["source"]: run["id"] for run in answer["runs"]}
+            ids = {run["source"]: run["id"] for run in answer["runs"] if "id" in run}
         else:   # no answer: find what it wrote before it died
             ids = runs_after(db, self._before, self.sources)
         if ids and result.timed_out:

@@ -24,4 +24,5 @@ def settings_from_config(config: Config) -> dict:
         # Scrapy's CloseSpider extension ends a crawl that runs too long; it closes as
         # "closespider_timeout", which is recorded as an interrupted run.
         "CLOSESPIDER_TIMEOUT": config.max_minutes * 60,
+        "NEWSMON_EXTRACTION_TIMEOUT": config.extraction_timeout,
     }

@@ -13,3 +13,4 @@ EXIT_ARCHIVE = 3        # the archive cannot be opened or written: nothing was c
 EXIT_LOCKED = 4         # another crawl holds the archive's lock: this one did not start
 EXIT_INTERRUPTED = 5    # stopped by SIGINT/SIGTERM: what was stored is consistent
 EXIT_DELIVERY = 6       # alerts: some notifications could not be delivered (kept pending)
+EXIT_WRITE_FAILED = 7   # crawl: some articles could not be written (fetched again next run)

@@ -153,8 +153,6 @@ def _maybe_reset_caches() -> None:
     global _calls
     _calls += 1
     if _calls % RESET_CACHES_EVERY == 0:
-        from trafilatura.meta import reset_caches
-
         reset_caches()
 
 

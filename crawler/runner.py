@@ -18,6 +18,10 @@ class CrawlFailed(RuntimeError):
     """The crawl could not run at all (as opposed to pages that failed)."""
 
 
+class CrawlInterrupted(RuntimeError):
+    """A stop was requested before the crawl started: nothing was crawled."""
+
+
 def crawl_settings(config: Config, only_sources=(), overrides: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -27,10 +31,17 @@ def crawl_settings(config: Config, only_sources=(), overrides: dict | None = Non
     return settings
 
 
-def run_crawl(config: Config, only_sources=(), overrides: dict | None = None) -> dict:
-    """Crawl the configured (or the named) sources once; blocks until done."""
+def run_crawl(config: Config, only_sources=(), overrides: dict | None = None,
+              stop_requested=lambda: None) -> dict:
+    """Crawl the configured (or the named) sources once; blocks until done.
+
+    `stop_requested()` is asked once more just before Scrapy takes over the
+    signals (crawler/earlystop.py): a stop during set-up crawls nothing.
+    """
     process = CrawlerProcess(crawl_settings(config, only_sources, overrides))
     crawler = process.create_crawler(NewsSpider)
+    if stop_requested():
+        raise CrawlInterrupted(f"signal {stop_requested()}")
     failures = []
     process.crawl(crawler).addErrback(failures.append)
     process.start()

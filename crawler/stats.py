@@ -6,6 +6,7 @@ so one crawl of several sources still yields one `runs` row per source.
 
 PREFIX = "newsmon/source/"
 RUN_IDS_STAT = "newsmon/run_ids"   # the `runs` ids a crawl recorded (see crawler/runlog.py)
+UNWRITTEN_STAT = "newsmon/store/unwritten"   # articles given up because the archive refused them
 
 
 def source_key(source: str, *parts: str) -> str:
@@ -36,3 +37,8 @@ def counters_by_source(stats: dict, sources) -> dict[str, dict[str, int]]:
         if cut > 0:
             grouped[rest[:cut]][rest[cut + 1:]] = value
     return grouped
+def sources_counting(stats: dict, *parts: str) -> set[str]:
+    """The sources that have a counter `parts` (e.g. "errors", "write_failed")."""
+    suffix = "/" + "/".join(parts)
+    return {key[len(PREFIX):-len(suffix)] for key in stats
+            if key.startswith(PREFIX) and key.endswith(suffix)}

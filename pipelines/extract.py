@@ -1,26 +1,27 @@
 """Extraction stage: raw HTML in, article fields out, in a process pool.
 
 trafilatura is CPU-bound; called in the reactor thread it stalls every
-download and caps the crawl at one core (on real news pages the event loop
-lags ~200 ms at the median). The
-pool has one worker per core by default, started with `spawn` (forking a
-process that runs a reactor is unsafe) and recycled every
-NEWSMON_EXTRACT_TASKS_PER_WORKER pages so memory stays flat in a long-lived
-daemon. `NEWSMON_EXTRACT_WORKERS = 0` extracts inline, for comparison.
+download and caps the crawl at one core (loop lag ~200 ms). The pool
+(pipelines/extractpool.py) has one worker per core by default, started with
+`spawn` (forking a process that runs a reactor is unsafe), recycled every
+NEWSMON_EXTRACT_TASKS_PER_WORKER pages so memory stays flat, with a time limit
+per page (`[crawl] extraction_timeout`) and a DOM size limit
+(NEWSMON_MAX_PAGE_ELEMENTS). It starts when the first article request is
+scheduled, not when the crawl opens. `NEWSMON_EXTRACT_WORKERS = 0` extracts
+inline, for comparison (inline, the time limit cannot be enforced).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-from crawler.extraction import Rejection, extract_article, to_utc_iso
+from scrapy import signals
+
+from crawler.extraction import Rejection, to_utc_iso
 from crawler.items import Rejected
 from crawler.urls import preferred_url
+from pipelines.extractpool import ExtractionPool, extract_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -45,51 +46,41 @@ def fill_from_hints(fields: dict, hints: dict) -> dict:
 
 
 class ExtractPipeline:
-    def __init__(self, workers: int, min_words: int, tasks_per_worker: int):
+    def __init__(self, workers: int, min_words: int, tasks_per_worker: int,
+                 timeout: float = 30.0, max_elements: int = 30000):
         self.workers = workers
         self.min_words = min_words
-        self.tasks_per_worker = tasks_per_worker
-        self.pool = None
+        self.max_elements = max_elements
+        self.pool = ExtractionPool(workers, min_words, tasks_per_worker, timeout,
+                                   max_elements) if workers > 0 else None
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
         configured = settings.get("NEWSMON_EXTRACT_WORKERS")
-        return cls(
+        pipeline = cls(
             workers=(os.cpu_count() or 1) if configured is None else int(configured),
             min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
             tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER", 2000),
+            timeout=settings.getfloat("NEWSMON_EXTRACTION_TIMEOUT", 30.0),
+            max_elements=settings.getint("NEWSMON_MAX_PAGE_ELEMENTS", 30000),
         )
+        crawler.signals.connect(pipeline._request_scheduled, signal=signals.request_scheduled)
+        return pipeline
 
-    def open_spider(self):
-        if self.workers > 0:
-            self.pool = self._new_pool()
-            # Start the workers (spawn + importing trafilatura, ~1 s each) while the
-            # spider is still reading robots.txt and listings, not on the first page.
-            for _ in range(self.workers):
-                self.pool.submit(extract_article, "", "", self.min_words)
+    def _request_scheduled(self, request, spider):
+        """Start the workers with the first article request: they warm up while it downloads."""
+        if self.pool is not None and request.meta.get("newsmon_kind") == "article":
+            self.pool.start()
 
     def close_spider(self):
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-    def _new_pool(self):
-        return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-            max_tasks_per_child=self.tasks_per_worker)
+            self.pool.stop()
 
     async def _extract(self, html: str, url: str):
         if self.pool is None:
-            return extract_article(html, url, self.min_words)
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.pool, extract_article, html, url, self.min_words)
-        except BrokenProcessPool:
-            logger.error("extraction worker died on %s; starting a new pool", url)
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._new_pool()
-            return Rejection("extraction_crashed", "worker process died")
+            return extract_bounded(html, url, self.min_words, self.max_elements)
+        return await self.pool.extract(html, url)
 
     async def process_item(self, item):
         html = item.get("html")

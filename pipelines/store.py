@@ -5,6 +5,14 @@ rows a second in WAL mode, against ~25k in batches of ~100. A batch is
 written when it holds NEWSMON_STORE_BATCH articles or
 NEWSMON_STORE_FLUSH_SECONDS have passed, and at the end of the crawl. A killed crawl loses only the unflushed batch, and
 those URLs are not in the seen-set, so the next run fetches them again.
+
+A batch that cannot be written (disk full, corrupt archive, any SQLite error)
+rolls back and is tried again with the next flush; what is still unwritten at
+the end of the crawl (or beyond MAX_PENDING_BATCHES while writes keep
+failing) is given up: counted per source as the error `write_failed`, which
+makes the run `partial` or `failed`, keeps that source's listing validators
+unstored (crawler/middlewares/conditional.py) and makes `newsmon crawl` exit
+7. Nothing of it was marked seen, so the next crawl fetches it again.
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ from twisted.internet import task
 
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
-from crawler.stats import source_key
+from crawler.archive.errors import note_archive_error
+from crawler.stats import UNWRITTEN_STAT, source_key
 
 logger = logging.getLogger(__name__)
+
+MAX_PENDING_BATCHES = 10   # kept in memory for a retry while writes fail; older ones are given up
 
 
 class StorePipeline:
@@ -32,6 +43,7 @@ class StorePipeline:
         self.pending: list[dict] = []
         self.db = None
         self._timer = None
+        self._failing = False    # after a failed write, retry with the timer only, not per item
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -54,12 +66,13 @@ class StorePipeline:
             self._timer.stop()
         self.flush()
         if self.pending:
-            logger.error("%d articles could not be written to the archive", len(self.pending))
+            self._give_up(self.pending)
+            self.pending = []
         self.db.close()
 
     def process_item(self, item):
         self.pending.append(dict(item))
-        if len(self.pending) >= self.batch_size:
+        if len(self.pending) >= self.batch_size and not self._failing:
             self.flush()
         return item
 
@@ -72,12 +85,27 @@ class StorePipeline:
         except sqlite3.Error as exc:
             # The transaction rolled back: keep the batch and try again on the next flush.
             logger.error("archive write failed (%s); %d articles kept for retry", exc, len(batch))
+            note_archive_error(self.stats, exc)
+            self._failing = True
             self.pending = batch + self.pending
-            if self.stats is not None:
-                self.stats.inc_value("newsmon/store/write_errors")
+            overflow = len(self.pending) - MAX_PENDING_BATCHES * self.batch_size
+            if overflow > 0:
+                self._give_up(self.pending[:overflow])
+                self.pending = self.pending[overflow:]
             return
+        self._failing = False
         for saved in results:
             key = "new_articles" if saved.status == "new" else "duplicates"
             if self.stats is not None:
                 self.stats.inc_value(source_key(saved.source, key))
         logger.debug("stored a batch of %d articles", len(batch))
+
+    def _give_up(self, articles: list[dict]) -> None:
+        """Count articles that will not be written in this crawl; the next crawl fetches them."""
+        logger.error("%d articles could not be written to the archive; their URLs are not "
+                     "marked seen, so the next crawl fetches them again", len(articles))
+        if self.stats is None:
+            return
+        for article in articles:
+            self.stats.inc_value(source_key(article.get("source", "?"), "errors", "write_failed"))
+        self.stats.inc_value(UNWRITTEN_STAT, len(articles))

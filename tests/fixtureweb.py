@@ -389,6 +389,36 @@ def article_page(title: str, paragraphs: list[str], published: str, author: str 
 """
 
 
+WORDS = ("model", "chip", "lab", "funding", "agent", "training", "policy", "safety", "cloud",
+         "benchmark", "startup", "inference", "dataset", "regulator", "robot", "license",
+         "researcher", "contract", "launch", "open", "weights", "energy", "court", "memo")
+
+
+def generated_article(index: int, words: int = 240) -> tuple[str, str]:
+    """(title, page) of an article whose text is its own: no two are copies of each other."""
+    rng = random.Random(index)
+    sentences = [" ".join(rng.choice(WORDS) for _ in range(12)).capitalize() + f" {index}-{n}."
+                 for n in range(words // 12)]
+    paragraphs = [" ".join(sentences[i:i + 4]) for i in range(0, len(sentences), 4)]
+    title = f"Generated story number {index} about {rng.choice(WORDS)}s"
+    return title, article_page(title, paragraphs, "2026-04-20T08:00:00Z")
+
+
+def publish_generated(site: FixtureSite, count: int, feed: str = "/generated.xml",
+                      prefix: str = "/generated/story-", extra: tuple[Entry, ...] = ()) -> list[str]:
+    """Serve `count` generated articles listed in an RSS feed at `feed` (with `extra` entries
+    first); returns their paths."""
+    paths, entries = [], list(extra)
+    for index in range(count):
+        title, page = generated_article(index)
+        path = f"{prefix}{index}"
+        site.set(path, page)
+        paths.append(path)
+        entries.append(Entry(path, title, "2026-04-20T08:00:00Z"))
+    site.set_feed(feed, "rss", "Generated stories", entries)
+    return paths
+
+
 # -- the special pages ---------------------------------------------------------------
 @functools.cache
 def gzip_bomb() -> bytes:

@@ -66,7 +66,7 @@ def test_search_text_output(config):
 def test_bad_query_is_a_usage_error(config):
     result = invoke_newsmon("search", 'AND OR (', "--config", config)
     assert result.exit_code == 2
-    assert "bad search query" in result.output
+    assert "not a valid search query" in result.output
 
 
 def test_bad_since_is_a_usage_error(config):
@@ -148,3 +148,52 @@ def test_reindex_re_signs_an_archive_signed_with_an_older_scheme(tmp_path):
     assert f"re-signing all 16 articles with {scheme()}" in result.output
     assert "10/16 articles looked at" in result.output and "signed 15 articles" in result.output
     assert "signed 0 articles" in invoke_newsmon("reindex", "--config", config).output
+
+
+def test_a_syntax_error_is_explained_with_examples_of_valid_queries(config):
+    result = invoke_newsmon("search", "(", "--config", config)
+    assert result.exit_code == 2
+    assert "'(' is not a valid search query (SQLite FTS5 syntax)" in result.output
+    assert '"model distillation"' in result.output and "OpenAI NOT Microsoft" in result.output
+
+
+@pytest.mark.parametrize("option, value", [("--company", "nosuch"), ("--source", "nosuch")])
+def test_unknown_company_or_source_is_rejected_as_crawl_does(config, option, value):
+    result = invoke_newsmon("search", "distill*", "--config", config, option, value)
+    assert result.exit_code == 2
+    assert f"{option} 'nosuch'" in result.output
+    assert "known:" in result.output or "tracked:" in result.output
+
+
+def test_known_filters_are_accepted_whatever_the_case_of_a_company(config):
+    assert invoke_newsmon("search", "distill*", "--config", config, "--company", "openai").exit_code == 0
+    assert invoke_newsmon("search", "distill*", "--config", config, "--source", "aw").exit_code == 0
+
+
+def test_a_source_no_longer_configured_but_crawled_before_is_accepted(config, tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    record_run(db, {"source": "gone", "started": "2026-10-01T00:00:00Z", "outcome": "ok",
+                    "details": {}})
+    assert invoke_newsmon("search", "distill*", "--config", config, "--source", "gone").exit_code == 0
+
+
+@pytest.mark.parametrize("command", [("search", "grok"), ("stats",), ("companies",),
+                                     ("alerts", "list"), ("reindex",), ("retag",), ("check",),
+                                     ("backup", "copy.db")])
+def test_read_only_commands_never_create_an_archive(tmp_path, command, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "newsmon.toml").write_text('[archive]\npath = "missing.db"\n')
+    result = invoke_newsmon(*command, "--config", tmp_path / "newsmon.toml")
+    assert result.exit_code == 3, result.output
+    assert str(tmp_path / "missing.db") in result.output and "no archive" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["newsmon.toml"]
+
+
+def test_sources_without_an_archive_lists_every_source_as_never_run(tmp_path):
+    (tmp_path / "newsmon.toml").write_text(
+        '[archive]\npath = "missing.db"\n[[sources]]\nname = "fn"\nfeeds = ["http://127.0.0.1:9/f"]\n')
+    result = invoke_newsmon("sources", "--config", tmp_path / "newsmon.toml", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["source"], r["health"], r["next_run"]) for r in rows] == [("fn", "never run", "due")]
+    assert not (tmp_path / "missing.db").exists()

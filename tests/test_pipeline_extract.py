@@ -28,7 +28,6 @@ def item(html, url=URL, **extra):
 
 def run(pipeline, article):
     async def go():
-        pipeline.open_spider()
         try:
             return await pipeline.process_item(article)
         finally:
@@ -60,3 +59,54 @@ def test_rejections_carry_their_reason(article, reason):
     with pytest.raises(Rejected) as caught:
         run(ExtractPipeline(0, 50, 10), article)
     assert caught.value.reason == reason
+
+
+def paragraphs_page(count: int) -> str:
+    return "<html><body><article>" + "".join(
+        f"<p>Paragraph {i} of a page far too long for trafilatura.</p>" for i in range(count)
+    ) + "</article></body></html>"
+
+
+def test_a_page_over_the_element_limit_is_dropped_before_trafilatura():
+    pipeline = ExtractPipeline(0, 50, 10, max_elements=1000)
+    with pytest.raises(Rejected) as caught:
+        run(pipeline, item(paragraphs_page(1001)))
+    assert caught.value.reason == "too_complex"
+    assert run(pipeline, item(SEED))["title"]      # a real page is far under the limit
+
+
+def test_a_page_over_the_time_limit_costs_the_limit_and_its_worker_is_replaced():
+    import time
+
+    pipeline = ExtractPipeline(1, 50, 10, timeout=0.5, max_elements=0)
+
+    async def go():
+        try:
+            started = time.monotonic()
+            with pytest.raises(Rejected) as caught:
+                await pipeline.process_item(item(paragraphs_page(30000)))
+            took = time.monotonic() - started
+            after = await pipeline.process_item(item(SEED))   # the replacement worker works
+            return caught.value.reason, took, after
+        finally:
+            pipeline.close_spider()
+
+    reason, took, after = asyncio.run(go())
+    assert reason == "extraction_timeout"
+    assert took < 20        # spawn + import + 0.5 s; unbounded, this page takes many seconds
+    assert after["title"].startswith("Elon Musk's xAI Admits")
+
+
+def test_the_pool_starts_with_the_first_article_request_not_at_crawl_open():
+    import scrapy
+
+    pipeline = ExtractPipeline(1, 50, 10)
+    feed = scrapy.Request("http://127.0.0.1/feed.xml", meta={"newsmon_kind": "feed"})
+    article = scrapy.Request("http://127.0.0.1/a", meta={"newsmon_kind": "article"})
+    try:
+        pipeline._request_scheduled(feed, None)
+        assert not pipeline.pool.started
+        pipeline._request_scheduled(article, None)
+        assert pipeline.pool.started
+    finally:
+        pipeline.close_spider()

@@ -16,6 +16,8 @@ from crawler.stats import source_counters, source_key
     ({"listings_ok": 2, "errors/http_404": 1}, "finished", "partial"),
     ({"listings_failed": 1, "errors/connection": 1}, "finished", "failed"),
     ({"listings_ok": 1}, "shutdown", "interrupted"),
+    ({"listings_ok": 1, "new_articles": 3, "errors/write_failed": 2}, "finished", "partial"),
+    ({"listings_ok": 1, "errors/write_failed": 5}, "finished", "failed"),
 ])
 def test_run_outcome(counters, reason, outcome):
     assert run_outcome(counters, reason) == outcome
@@ -54,3 +56,11 @@ def http_error(status):
 ])
 def test_failures_are_named(exception, expected):
     assert classify(exception) == expected
+
+
+def test_sources_with_a_counter():
+    from crawler.stats import sources_counting
+
+    stats = {source_key("a", "errors", "write_failed"): 2, source_key("b", "errors", "http_404"): 1,
+             source_key("c/d", "errors", "write_failed"): 1}
+    assert sources_counting(stats, "errors", "write_failed") == {"a", "c/d"}

@@ -13,20 +13,26 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.archive.errors import ArchiveError
+from crawler.archive.errors import ArchiveCorrupt, ArchiveError, ArchiveMissing, is_corruption
 from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
 
-__all__ = ["open_archive", "SCHEMA_VERSION", "schema_version", "ArchiveError"]
+__all__ = ["open_archive", "SCHEMA_VERSION", "schema_version", "ArchiveError", "ArchiveCorrupt",
+           "ArchiveMissing"]
 
 
 def open_archive(path: str | os.PathLike, *, timeout: float = 30.0,
-                 progress=None) -> sqlite_utils.Database:
-    """Open (creating and migrating as needed) the archive at `path`.
+                 create: bool = True, progress=None) -> sqlite_utils.Database:
+    """Open (migrating as needed) the archive at `path`; create it only if `create`.
 
+    Commands that only read pass create=False, so that run in the wrong folder
+    they say where they looked instead of leaving an empty newsmon.db there.
     `progress(step, done, total)` is told the steps of a long upgrade
     (crawler/archive/schema.py), for a progress bar.
     """
     path = Path(path)
+    if not create and not path.is_file():
+        raise ArchiveMissing(f"{path}: no archive here (run `newsmon crawl` first, or point "
+                             f"--config or NEWSMON_CONFIG at the config whose archive you mean)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=timeout)
@@ -36,5 +42,12 @@ def open_archive(path: str | os.PathLike, *, timeout: float = 30.0,
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db, progress)
     except (OSError, sqlite3.Error) as exc:
+        if is_corruption(exc):
+            raise ArchiveCorrupt(corrupt_message(path, exc)) from exc
         raise ArchiveError(f"{path}: cannot open archive: {exc}") from exc
     return db
+
+
+def corrupt_message(path, exc) -> str:
+    return (f"{path}: the archive is damaged ({exc}). Run `newsmon check` for the details "
+            f"and how to recover")

@@ -85,8 +85,11 @@ class ArchiveLock:
         since = iso_now()
         command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))
         text = f"pid {os.getpid()} since {since}: {command}\n"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, text.encode("utf-8", errors="replace"), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, text.encode("utf-8", errors="replace"), 0)
+        except OSError as exc:   # a full disk: the lock holds all the same, only unlabelled
+            logger.warning("cannot write the holder into %s: %s", self.path, exc)
 
     def release(self) -> None:
         if self._fd is None:

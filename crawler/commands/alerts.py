@@ -19,8 +19,10 @@ from crawler.commands.common import (
 from crawler.companies import load_companies
 
 
-def _setup(config_path, rule_name: str | None = None):
-    """(db, rules, the named rule or None); exits 2 on config problems, warns on odd rules."""
+def _setup(config_path, rule_name: str | None = None, *, create: bool = False):
+    """(db, rules, the named rule or None); exits 2 on config problems, warns on odd rules.
+
+    Only `send` (which keeps the outbox) creates a missing archive; the others exit 3."""
     config = load_config_or_exit(config_path)
     rules = rules_from_config(config)
     companies = load_companies(config.companies, config.use_builtin_companies)
@@ -32,7 +34,7 @@ def _setup(config_path, rule_name: str | None = None):
             rule = find_rule(rules, rule_name)
         except AlertConfigError as exc:
             fail(f"{config.file}: {exc}", EXIT_CONFIG)
-    return open_archive_or_exit(config.archive_path), rules, rule
+    return open_archive_or_exit(config.archive_path, create=create), rules, rule
 
 
 @click.group()
@@ -146,7 +148,7 @@ def send(config_path, retry_now, retry_failed, as_json):
 
     Example: newsmon alerts send --retry-now
     """
-    db, rules, _ = _setup(config_path)
+    db, rules, _ = _setup(config_path, create=True)
     if retry_failed:
         click.echo(f"{requeue_failed(db)} failed alerts queued again")
     report = run_alerts(db, rules, retry_now=retry_now or retry_failed)

@@ -7,14 +7,16 @@ import sys
 
 import click
 
-from crawler.archive import ArchiveError, open_archive
+from crawler.archive import ArchiveError, corrupt_message, open_archive
+from crawler.archive.errors import is_archive_fault, is_corruption
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.commands.progress import UpgradeProgress
 from crawler.config import ConfigError, load_config
 
 # Exit codes live in crawler/exitcodes.py; re-exported for the commands.
 from crawler.exitcodes import (  # noqa: F401
-    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_DELIVERY, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK)
+    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_DELIVERY, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK,
+    EXIT_WRITE_FAILED)
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), envvar="NEWSMON_CONFIG",
@@ -27,18 +29,44 @@ def fail(message: str, code: int):
     sys.exit(code)
 
 
+ARCHIVE_META = "newsmon.archive"   # click context meta: the archive the command works on
+
+
 def load_config_or_exit(config_path):
     try:
-        return load_config(config_path)
+        config = load_config(config_path)
     except ConfigError as exc:
         fail(f"config error: {exc}", EXIT_CONFIG)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[ARCHIVE_META] = config.archive_path
+    return config
 
 
-def open_archive_or_exit(path):
+def open_archive_or_exit(path, *, create: bool = False):
+    """The archive, or exit 3 naming it; only commands that write pass create=True."""
     try:
-        return open_archive(path, progress=UpgradeProgress())
+        return open_archive(path, create=create, progress=UpgradeProgress())
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
+
+
+def exit_on_archive_fault(exc: BaseException) -> None:
+    """For an exception that escaped a command: exit 3 with a message if the archive is at fault.
+
+    SQLite reports a damaged page only when a query reads it, which may be any
+    query of any command; so this is checked once, around every command
+    (crawler/cli.py), rather than around each query. Other errors return (bugs
+    keep their traceback and exit 1).
+    """
+    context = click.get_current_context(silent=True)
+    path = (context.meta.get(ARCHIVE_META) if context else None) or "the archive"
+    if isinstance(exc, ArchiveError):
+        fail(str(exc), EXIT_ARCHIVE)
+    if is_archive_fault(exc):
+        if is_corruption(exc):
+            fail(corrupt_message(path, exc), EXIT_ARCHIVE)
+        fail(f"{path}: the archive cannot be read or written: {exc}", EXIT_ARCHIVE)
 
 
 def echo_json(data) -> None:

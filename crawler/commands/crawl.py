@@ -8,13 +8,17 @@ import sqlite3
 import click
 from click.core import ParameterSource
 
+from crawler.archive.errors import CORRUPT_STAT, WRITE_ERROR_STAT
 from crawler.archive.maintenance import refresh_statistics
-from crawler.archive.runs import runs_by_id
+from crawler.archive.runs import record_run
 from crawler.commands.common import (
     config_option, echo_json, echo_table, fail, load_config_or_exit, lock_archive_or_exit,
     open_archive_or_exit)
-from crawler.exitcodes import EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED
-from crawler.stats import RUN_IDS_STAT
+from crawler.exitcodes import (
+    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_WRITE_FAILED)
+from crawler.runlog import RUNS_STAT, summarise
+from crawler.stats import UNWRITTEN_STAT
+from crawler.utc import iso_now
 
 DEFAULT = ParameterSource.DEFAULT
 
@@ -26,6 +30,27 @@ def check_writable(db, path) -> None:
         db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         fail(f"{path}: archive is not writable: {exc}", EXIT_ARCHIVE)
+
+
+def record_interrupted_start(db, config, only_sources) -> None:
+    """A stop before Scrapy ran still leaves each source's run, as a stop mid-crawl does."""
+    started = iso_now()
+    with db.conn:
+        for source in config.sources:
+            if not only_sources or source.name in only_sources:
+                record_run(db, summarise(source.name, {}, started, "shutdown"))
+
+
+def exit_for_archive_failures(stats: dict, path, unwritten: int, unrecorded: bool) -> None:
+    """Exit 3 for a damaged archive, 7 when articles or runs could not be written."""
+    if stats.get(CORRUPT_STAT):
+        fail(f"{path}: the archive is damaged ({stats[CORRUPT_STAT]}); "
+             f"run `newsmon check` to see how to recover", EXIT_ARCHIVE)
+    if unwritten or unrecorded:
+        what = f"{unwritten} articles" if unwritten else "this crawl's runs"
+        fail(f"{path}: {what} could not be written to the archive "
+             f"({stats.get(WRITE_ERROR_STAT, 'unknown error')}); the next crawl fetches "
+             f"what was lost", EXIT_WRITE_FAILED)
 
 
 def _reasons(counts: dict) -> str:
@@ -58,7 +83,8 @@ def crawl(config_path, sources, log_level, quiet, as_json):
 
     Prints one summary line per source: requests, new articles, duplicates,
     feeds/sitemaps not modified (304), dropped pages and errors by reason.
-    Broken pages never fail the run: the exit code is 0 when the crawl ran.
+    Broken pages never fail the run: the exit code is 0 when the crawl ran,
+    7 when some articles could not be written to the archive (disk full...).
     With --quiet, nothing is printed unless a source failed, and then only the
     summary (Scrapy's log is limited to ERROR unless --log-level is given).
     Only one crawl runs per archive: while another holds its lock, this one
@@ -67,7 +93,8 @@ def crawl(config_path, sources, log_level, quiet, as_json):
 
     Example: newsmon crawl --config newsmon.toml --source techcrunch-ai
     """
-    from crawler.runner import CrawlFailed, run_crawl
+    from crawler import earlystop
+    from crawler.runner import CrawlFailed, CrawlInterrupted, run_crawl
 
     if quiet and click.get_current_context().get_parameter_source("log_level") is DEFAULT:
         log_level = "ERROR"  # expected failures are in the summary; only real errors print
@@ -78,23 +105,33 @@ def crawl(config_path, sources, log_level, quiet, as_json):
             fail(f"{config.file}: --source {name!r}: no such source (known: "
                  f"{', '.join(sorted(known))})", EXIT_CONFIG)
     lock = lock_archive_or_exit(config.archive_path, "crawling")  # held until this process exits
-    db = open_archive_or_exit(config.archive_path)
+    db = open_archive_or_exit(config.archive_path, create=True)
     check_writable(db, config.archive_path)
     try:
-        stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()})
+        if earlystop.requested():
+            raise CrawlInterrupted(f"signal {earlystop.requested()}")
+        stats = run_crawl(config, sources, overrides={"LOG_LEVEL": log_level.upper()},
+                          stop_requested=earlystop.requested)
     except CrawlFailed as exc:
         fail(f"the crawl could not run: {exc}", EXIT_ERROR)
-    runs = runs_by_id(db, stats.get(RUN_IDS_STAT, []))
-    refresh_statistics(db)
+    except CrawlInterrupted as exc:
+        record_interrupted_start(db, config, sources)
+        fail(f"crawl interrupted while starting ({exc}); nothing was crawled", EXIT_INTERRUPTED)
+    runs = sorted(stats.get(RUNS_STAT, []), key=lambda run: run["source"])
+    unwritten = stats.get(UNWRITTEN_STAT, 0)
+    unrecorded = any("id" not in run for run in runs)
+    if not (unwritten or unrecorded):
+        refresh_statistics(db)
     if as_json:
         echo_json({"archive": str(config.archive_path),
                    "finish_reason": stats.get("finish_reason"), "runs": runs})
-    elif not quiet or any(run["outcome"] == "failed" for run in runs):
+    elif not quiet or unwritten or unrecorded or any(run["outcome"] == "failed" for run in runs):
         echo_table(summary_rows(runs))
         total_new = sum(run["new_articles"] for run in runs)
         click.echo(f"{len(runs)} sources, {total_new} new articles -> {config.archive_path}")
     logging.shutdown()
     lock.release()
+    exit_for_archive_failures(stats, config.archive_path, unwritten, unrecorded)
     reason = stats.get("finish_reason")
     if reason == "closespider_timeout":
         fail(f"crawl stopped after {config.max_minutes:g} minutes ([crawl] max_minutes); "

@@ -36,13 +36,15 @@ def sources(config_path, as_json):
     Example: newsmon sources --config newsmon.toml
     """
     config = load_config_or_exit(config_path)
-    db = open_archive_or_exit(config.archive_path)
-    last = last_runs(db, [source.name for source in config.sources])
+    # No archive yet: every configured source is listed as never run, and none is created.
+    db = open_archive_or_exit(config.archive_path) if config.archive_path.is_file() else None
+    last = last_runs(db, [source.name for source in config.sources]) if db else {}
     now = datetime.now(timezone.utc)
     rows = []
     for source in config.sources:
         run = last.get(source.name, {})
-        health = health_report(db, source.name, cadence_seconds(source.schedule, now))
+        health = (health_report(db, source.name, cadence_seconds(source.schedule, now)) if db
+                  else {"status": "never run", "reason": "no archive yet"})
         rows.append({
             "source": source.name,
             "listings": len(source.feeds) + len(source.sitemaps) + len(source.pages),

@@ -8,6 +8,26 @@ from crawler.archive.search import SearchError, search_articles
 from crawler.commands.common import (
     EXIT_CONFIG, config_option, echo_json, fail, json_option, load_config_or_exit,
     open_archive_or_exit)
+from crawler.companies import load_companies
+from crawler.configspec import fts_query_problem
+
+FTS_EXAMPLES = ("valid queries look like: distill*   '\"model distillation\"'   "
+                "'OpenAI NOT Microsoft'   'title:grok'   '(chip OR gpu) AND export'; "
+                "put words with punctuation in double quotes: '\"gpt-5\"'")
+
+
+def check_filters(db, config, company: str | None, source: str | None) -> None:
+    """Unknown --company / --source names are mistakes (exit 2), as `crawl --source` treats them."""
+    if company:
+        known = [c.name for c in load_companies(config.companies, config.use_builtin_companies)]
+        if company.lower() not in {name.lower() for name in known}:
+            fail(f"{config.file}: --company {company!r}: not a tracked company (tracked: "
+                 f"{', '.join(sorted(known, key=str.lower))})", EXIT_CONFIG)
+    if source and source not in {s.name for s in config.sources}:
+        # A source removed from the config still has its articles: accept any that ran.
+        if db.execute("SELECT 1 FROM runs WHERE source = ? LIMIT 1", [source]).fetchone() is None:
+            fail(f"{config.file}: --source {source!r}: no such source (known: "
+                 f"{', '.join(sorted(s.name for s in config.sources))})", EXIT_CONFIG)
 
 
 @click.command()
@@ -25,7 +45,11 @@ def search(query, config_path, company, since, source, limit, all_copies, as_jso
     Example: newsmon search 'distill* OR "model distillation"' --since 30d
     """
     config = load_config_or_exit(config_path)
+    problem = fts_query_problem(query)
+    if problem:
+        fail(f"search: {problem}\n{FTS_EXAMPLES}", EXIT_CONFIG)
     db = open_archive_or_exit(config.archive_path)
+    check_filters(db, config, company, source)
     try:
         rows = search_articles(db, query, company=company, since=since, source=source,
                                limit=limit, all_copies=all_copies)

@@ -6,17 +6,22 @@ travel with it. They are written only when the crawl finishes: a crawl
 killed halfway may not have fetched every article its listings named, and a
 stored validator would make the next run's listing answer 304 and hide those
 articles for good. Unwritten, the next run reads the listings in full and
-skips what the seen-set already has.
+skips what the seen-set already has. The same holds for a source some of
+whose articles could not be written to the archive (`write_failed`): its
+validators are not stored, so the next crawl fetches what was lost.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
 
 from crawler.archive import open_archive
+from crawler.archive.errors import ArchiveError, note_archive_error
 from crawler.archive.fetchstate import listing_validators, record_listing
+from crawler.stats import sources_counting
 from crawler.urls import clean_url
 
 logger = logging.getLogger(__name__)
@@ -29,14 +34,15 @@ def _header(response, name: str) -> str | None:
 
 
 class ConditionalRequestMiddleware:
-    def __init__(self, archive_path: str):
+    def __init__(self, archive_path: str, stats=None):
         self.archive_path = archive_path
+        self.stats = stats
         self.fetched: dict[str, dict] = {}   # listing URL -> what to record at the end
         self._db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        middleware = cls(crawler.settings["NEWSMON_ARCHIVE"])
+        middleware = cls(crawler.settings["NEWSMON_ARCHIVE"], crawler.stats)
         crawler.signals.connect(middleware._spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -66,13 +72,22 @@ class ConditionalRequestMiddleware:
         return response
 
     def _spider_closed(self, spider, reason):
+        lost = sources_counting(self.stats.get_stats(), "errors", "write_failed") if self.stats else set()
         if reason != "finished":
             logger.info("crawl %s: listing validators not stored, the next run reads them in full",
                         reason)
         elif self.fetched:
-            with self.db.conn:
-                for url, fetched in self.fetched.items():
-                    record_listing(self.db, url, **fetched)
+            if lost:
+                logger.warning("articles of %s were not written: their listing validators are not "
+                               "stored, the next run reads them in full", ", ".join(sorted(lost)))
+            try:
+                with self.db.conn:
+                    for url, fetched in self.fetched.items():
+                        if fetched["source"] not in lost:
+                            record_listing(self.db, url, **fetched)
+            except (sqlite3.Error, ArchiveError) as exc:
+                logger.error("archive write failed (%s): listing validators not stored", exc)
+                note_archive_error(self.stats, exc)
         if self._db is not None:
             self._db.close()
             self._db = None
