@@ -4,7 +4,7 @@
 
 This file is only an entry point: it runs the `newsmon schedule` command
 itself (crawler/commands/schedule.py), so both take the same options and run
-the same daemon (crawler/daemon.py, where the run model is explained).
+the same daemon (crawler/daemon/loop.py, where the run model is explained).
 """
 
 from __future__ import annotations

@@ -357,7 +357,7 @@ from crawler.archive.runs import health_report, last_runs
 from crawler.alerts.matching import backtest
 from crawler.alerts.details import alert_items
 from crawler.alerts.rules import rules_from_config
-from crawler.config import load_config
+from crawler.config.loader import load_config
 
 config = load_config(sys.argv[1])
 path = str(config.archive_path)

@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.archive import open_archive  # noqa: E402
-from crawler.config import load_config  # noqa: E402
-from crawler.utc import iso  # noqa: E402
+from crawler.config.loader import load_config  # noqa: E402
+from crawler.text.utc import iso  # noqa: E402
 from crawler.web import queries  # noqa: E402
 from crawler.web.app import build_datasette  # noqa: E402
 

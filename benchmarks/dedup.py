@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawler import neardup  # noqa: E402
+from crawler.text import neardup  # noqa: E402
 from crawler.archive import open_archive  # noqa: E402
 from crawler.archive.neardup_index import add_signature, find_original, scored_candidates  # noqa: E402
 from dedup_cost import previous_scheme  # noqa: E402

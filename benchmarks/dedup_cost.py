@@ -40,7 +40,7 @@ from datasketch import MinHash
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler import neardup  # noqa: E402
+from crawler.text import neardup  # noqa: E402
 
 DEFAULT_BENCH = ROOT.parent / "shared" / "extraction-bench"
 CURRENT_SCHEME = neardup.scheme()  # fixed before previous_scheme() can swap the MinHash

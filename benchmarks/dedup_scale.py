@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crawler import neardup
+from crawler.text import neardup
 from crawler.archive import open_archive
 from crawler.archive.neardup_index import add_signature, candidates, find_original
 from dedup_pairs import syndicated_copy

@@ -6,7 +6,7 @@ Two development sets, read from the shared folder next to the project:
 
 - `wcxb-articles`: 793 article pages of 2023-2026 (WCXB development split) with
   body, title, author and publication day. The second path's thresholds in
-  crawler/extraction.py were chosen on this set.
+  crawler/text/extraction.py were chosen on this set.
 - `extraction-bench`: 85 news pages of 2019 (article-extraction-benchmark dev
   half), body only. Used to confirm those thresholds, unchanged.
 
@@ -54,7 +54,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.extraction import DATE_PARAMS, Article, extract_article, to_utc_iso  # noqa: E402
+from crawler.text.extraction import DATE_PARAMS, Article, extract_article, to_utc_iso  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SETS = ("extraction-bench", "wcxb-articles")

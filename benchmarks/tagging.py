@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.companies import load_companies  # noqa: E402
-from crawler.tagging import CompanyMatcher  # noqa: E402
-from crawler.tagging_quality import TARGET, load_labelled, score  # noqa: E402
+from crawler.text.companies import load_companies  # noqa: E402
+from crawler.text.tagging import CompanyMatcher  # noqa: E402
+from crawler.text.tagging_quality import TARGET, load_labelled, score  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "tagging"
 SETS = {"old set": LABELLED / "labelled.json", "new batch": LABELLED / "hard_batch.json",

@@ -25,7 +25,7 @@ class ArticleItem(scrapy.Item):
     word_count = scrapy.Field()
     # Set by pipelines/dedup.py.
     content_hash = scrapy.Field()
-    signature = scrapy.Field()       # near-duplicate signature (crawler.neardup)
+    signature = scrapy.Field()       # near-duplicate signature (crawler.text.neardup)
     # Set by pipelines/tagging.py.
     mentions = scrapy.Field()
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.config import Config
-from crawler.crawlsettings import settings_from_config
+from crawler.config.loader import Config
+from crawler.config.scrapy_settings import settings_from_config
 from crawler.spiders.news import NewsSpider
 
 

@@ -6,7 +6,7 @@ archive) come from the TOML config: `NewsSpider.update_settings` loads it
 them, so `scrapy crawl news` and `newsmon crawl` run the same crawl.
 """
 
-from crawler.netpolicy import DEFAULT_PRIVATE_NETWORKS
+from crawler.net.policy import DEFAULT_PRIVATE_NETWORKS
 from scrapy.settings import default_settings as _defaults
 
 BOT_NAME = "newsmon"
@@ -49,9 +49,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
-    "crawler.quietlog.QuietExpectedFailures": 0,
-    "crawler.runlog.RunRecorder": 500,
-    "crawler.alerts.extension.AlertsExtension": 510,
+    "crawler.extensions.quietlog.QuietExpectedFailures": 0,
+    "crawler.extensions.runrecorder.RunRecorder": 500,
+    "crawler.extensions.alerts.AlertsExtension": 510,
 }
 
 # Scrapy components newsmon never uses are left out of the *_BASE lists. Setting
@@ -73,7 +73,7 @@ DOWNLOADER_MIDDLEWARES_BASE = {name: order for name, order in
                                if name not in _UNUSED}
 EXTENSIONS_BASE = {name: order for name, order in _defaults.EXTENSIONS_BASE.items()
                    if name not in _UNUSED}
-# Sources are http(s) URLs only (crawler/configspec.py).
+# Sources are http(s) URLs only (crawler/config/spec.py).
 DOWNLOAD_HANDLERS_BASE = {scheme: handler for scheme, handler in
                           _defaults.DOWNLOAD_HANDLERS_BASE.items() if scheme in ("http", "https")}
 

@@ -5,7 +5,7 @@ so one crawl of several sources still yields one `runs` row per source.
 """
 
 PREFIX = "newsmon/source/"
-RUN_IDS_STAT = "newsmon/run_ids"   # the `runs` ids a crawl recorded (see crawler/runlog.py)
+RUN_IDS_STAT = "newsmon/run_ids"   # the `runs` ids a crawl recorded (see crawler/extensions/runrecorder.py)
 UNWRITTEN_STAT = "newsmon/store/unwritten"   # articles given up because the archive refused them
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import is_seen
 from crawler.items import Rejected
-from crawler.neardup import fingerprints
+from crawler.text.neardup import fingerprints
 
 
 class DedupPipeline:

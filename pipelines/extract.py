@@ -18,9 +18,9 @@ import os
 
 from scrapy import signals
 
-from crawler.extraction import Rejection, to_utc_iso
+from crawler.text.extraction import Rejection, to_utc_iso
 from crawler.items import Rejected
-from crawler.urls import preferred_url
+from crawler.net.urls import preferred_url
 from pipelines.extractpool import ExtractionPool, extract_bounded
 
 logger = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
-from crawler.extraction import Rejection, extract_article
+from crawler.text.extraction import Rejection, extract_article
 
 logger = logging.getLogger(__name__)
 

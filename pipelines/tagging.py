@@ -1,4 +1,4 @@
-"""Tagging stage: which tracked companies each article names (crawler/tagging.py).
+"""Tagging stage: which tracked companies each article names (crawler/text/tagging.py).
 
 The company list comes from the config through two settings the crawl sets:
 NEWSMON_COMPANIES (the user's [[companies]] tables) and
@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from crawler.companies import load_companies
-from crawler.tagging import CompanyMatcher
+from crawler.text.companies import load_companies
+from crawler.text.tagging import CompanyMatcher
 
 logger = logging.getLogger(__name__)
 

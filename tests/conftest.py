@@ -275,7 +275,7 @@ class ArchiveWriter:
             mentions: tuple[str, ...] = ()) -> int:
         """Store one article; `mentions` are company names found in the body. Returns its id."""
         from crawler.archive.articles import save_articles
-        from crawler.neardup import fingerprints
+        from crawler.text.neardup import fingerprints
 
         self._count += 1
         body_hash, body_signature = fingerprints(body)

@@ -3,7 +3,7 @@
 import pytest
 
 from crawler.alerts.rules import AlertConfigError, find_rule, rule_from_table, rules_from_config
-from crawler.config import ConfigError, load_config
+from crawler.config.loader import ConfigError, load_config
 
 
 def test_secrets_are_expanded_at_send_time_and_masked_in_the_label():
@@ -88,7 +88,7 @@ def test_a_rule_needs_a_channel(tmp_path):
 
 def test_untracked_company_names_are_reported_with_a_hint():
     from crawler.alerts.status import company_warnings
-    from crawler.companies import load_companies
+    from crawler.text.companies import load_companies
 
     rules = [rule_from_table({"name": "c", "companies": ["nvidia", "Mistral", "Acme Robotics"],
                               "notify": ["json://h/x"]})]

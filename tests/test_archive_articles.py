@@ -6,7 +6,7 @@ import pytest
 
 from crawler.archive.articles import save_articles
 from crawler.archive.fetchstate import is_seen
-from crawler.neardup import fingerprints
+from crawler.text.neardup import fingerprints
 
 BODY = " ".join(f"Sentence number {i} about the model release and its many consequences." for i in range(40))
 

@@ -6,8 +6,8 @@ import pytest
 
 from crawler.archive.mentions import company_counts, retag_archive, save_mentions
 from crawler.archive.search import search_articles
-from crawler.companies import load_companies
-from crawler.tagging import CompanyMatcher
+from crawler.text.companies import load_companies
+from crawler.text.tagging import CompanyMatcher
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 import trafilatura
 
-from crawler import neardup
+from crawler.text import neardup
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
 from crawler.archive.articles import save_articles
 from crawler.archive.neardup_index import (add_signature, backfill_signatures, candidates,

@@ -23,7 +23,7 @@ from crawler.archive.neardup_index import remove_signature
 from crawler.archive.runs import health_report, last_runs, record_run
 from crawler.archive.search import search_articles
 from crawler.archive.totals import archive_totals, articles_per_source
-from crawler.neardup import fingerprints
+from crawler.text.neardup import fingerprints
 
 V4_ARCHIVE = Path(__file__).parent / "data" / "archive_v4.db"
 TABLES = ("articles", "mentions", "alerts", "alert_state", "runs", "fetch_state", "signatures",

@@ -9,7 +9,7 @@ import pytest
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.runs import record_run
-from crawler.neardup import fingerprints, scheme
+from crawler.text.neardup import fingerprints, scheme
 from conftest import invoke_newsmon
 
 FILLER = " ".join(f"Background sentence {i} on the wider market and its investors." for i in range(30))

@@ -1,6 +1,6 @@
 """The configuration contract: one TOML file, every mistake named by file and key, exit 2.
 
-Each bad config is checked twice: through `crawler.config.load_config` (the one loader)
+Each bad config is checked twice: through `crawler.config.loader.load_config` (the one loader)
 and through `newsmon crawl --config`, where a mistake must also mean nothing crawled and
 no archive created. The bad files point at the live fixture web, so "nothing crawled"
 is checked on the wire, not assumed.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import BUILTIN_CONFIG, ConfigError, load_config
+from crawler.config.loader import BUILTIN_CONFIG, ConfigError, load_config
 from fixtureweb import to_toml
 
 SOURCE = '[[sources]]\nname = "mine"\nfeeds = ["{feed}"]\n'

@@ -21,7 +21,7 @@ from test_scheduler import (  # noqa: F401  (start_daemon is a fixture)
     assert_archive_consistent, assert_runs_never_overlap, crawl_children, runs, start_daemon,
     wait_for)
 
-from crawler.duetable import DueTable
+from crawler.daemon.duetable import DueTable
 
 SOURCES = 50
 CLI = ("-m", "crawler.cli", "schedule")
@@ -233,7 +233,7 @@ def test_both_entry_points_are_one_command_without_scrapy():
     assert options("scheduler.py") == options("-m", "crawler.cli", "schedule")
     assert "--crawl-log-level" in options("scheduler.py")
     probe = ("import sys; from crawler.cli import main; main.get_command(None, 'schedule'); "
-             "import crawler.daemon; print(sorted(m for m in ('scrapy', 'twisted', "
+             "import crawler.daemon.loop; print(sorted(m for m in ('scrapy', 'twisted', "
              "'trafilatura', 'datasketch', 'apprise') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=newsmon_env(),
                             capture_output=True, text=True, timeout=60)

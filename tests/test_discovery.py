@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from crawler.discovery import ListingError, follows, parse_feed, parse_sitemap
+from crawler.spiders.listings import ListingError, follows, parse_feed, parse_sitemap
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>First</title><link>/a/1?utm_source=rss</link>

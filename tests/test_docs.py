@@ -8,7 +8,7 @@ import pytest
 
 from crawler.cli import main
 from crawler import exitcodes
-from crawler.configspec import SECTION_SPECS, TABLE_LIST_SPECS
+from crawler.config.spec import SECTION_SPECS, TABLE_LIST_SPECS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
 

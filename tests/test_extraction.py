@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extraction import Article, Rejection, extract_article, looks_binary, to_utc_iso
+from crawler.text.extraction import Article, Rejection, extract_article, looks_binary, to_utc_iso
 from pipelines.extract import fill_from_hints
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -95,6 +95,6 @@ def test_feed_metadata_fills_gaps_and_refines_a_bare_date():
     ("text/html", b'<meta charset="koi8-r"><p>' + "привет".encode("koi8-r") + b"</p>", "привет"),
 ])
 def test_html_decoding_order(content_type, body, text):
-    from crawler.encoding import decode_html
+    from crawler.net.encoding import decode_html
 
     assert text in decode_html(content_type, body)[1]

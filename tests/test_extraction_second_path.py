@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extraction import Article, extract_article, repair_early_end, to_utc_iso
+from crawler.text.extraction import Article, extract_article, repair_early_end, to_utc_iso
 from crawler.items import ArticleItem
-from crawler.utc import iso
+from crawler.text.utc import iso
 from pipelines.extract import ExtractPipeline, fill_from_hints
 
 FIXTURES = Path(__file__).parent / "fixtures"

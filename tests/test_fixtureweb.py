@@ -241,7 +241,7 @@ def test_short_pages_are_short(fixture_web):
 
 
 def test_write_config_loads(fixture_web, write_config, tmp_path):
-    from crawler.config import load_config
+    from crawler.config.loader import load_config
 
     config = load_config(write_config(tmp_path, timeout=3))
     assert [s.name for s in config.sources] == ["frontiernews", "aiwire"]

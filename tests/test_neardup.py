@@ -1,4 +1,4 @@
-"""Near-duplicate signatures (crawler/neardup.py): copies link, different stories do not."""
+"""Near-duplicate signatures (crawler/text/neardup.py): copies link, different stories do not."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 import trafilatura
 from conftest import newsmon_env
 
-from crawler import neardup
-from crawler.neardup import (band_keys, deserialise, fingerprints, jaccard, link_threshold,
+from crawler.text import neardup
+from crawler.text.neardup import (band_keys, deserialise, fingerprints, jaccard, link_threshold,
                              normalise, serialise, signature, similarity)
 
 HERE = Path(__file__).parent
@@ -205,7 +205,7 @@ def test_fingerprints_sign_the_body_as_signature_does(story):
 def test_a_signature_is_the_same_in_another_process_whatever_its_hash_seed(story, tmp_path):
     """Signatures are stored and compared across runs: no per-process salt may leak in."""
     (tmp_path / "story.txt").write_text(story, encoding="utf-8")
-    code = ("import sys; from pathlib import Path; from crawler import neardup;"
+    code = ("import sys; from pathlib import Path; from crawler.text import neardup;"
             "text = Path(sys.argv[1]).read_text(encoding='utf-8');"
             "print(neardup.scheme()); print(neardup.serialise(neardup.signature(text)).hex());"
             "print(neardup.band_keys(neardup.signature(text)))")

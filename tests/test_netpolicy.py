@@ -1,9 +1,9 @@
-"""Which found URLs newsmon may request (crawler/netpolicy.py); the e2e side is in
+"""Which found URLs newsmon may request (crawler/net/policy.py); the e2e side is in
 tests/test_e2e_network_policy.py."""
 
 import pytest
 
-from crawler.netpolicy import (DEFAULT_PRIVATE_NETWORKS, ip_literal, is_private, parse_networks,
+from crawler.net.policy import (DEFAULT_PRIVATE_NETWORKS, ip_literal, is_private, parse_networks,
                                url_problem)
 
 DEFAULTS = parse_networks(DEFAULT_PRIVATE_NETWORKS)

@@ -5,7 +5,7 @@ import pytest
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.items import Rejected
-from crawler.neardup import fingerprints
+from crawler.text.neardup import fingerprints
 from pipelines.dedup import DedupPipeline
 
 BODY = " ".join(f"Paragraph {i} reports on the chip export rules and their effect." for i in range(20))

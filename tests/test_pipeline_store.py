@@ -11,7 +11,8 @@ import random
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.neardup import fingerprints
+from crawler.archive.errors import WRITE_ERROR_STAT
+from crawler.text.neardup import fingerprints
 from crawler.stats import source_key
 from pipelines.store import StorePipeline
 
@@ -88,7 +89,7 @@ def test_a_failed_write_keeps_the_batch_for_the_next_flush(store, db):
     for n in range(BATCH):
         store.process_item(article(n))
     assert len(store.pending) == BATCH
-    assert store.stats.get_value("newsmon/store/write_errors") == 1
+    assert "locked" in store.stats.get_value(WRITE_ERROR_STAT)
     db.conn.rollback()
 
     store.flush()

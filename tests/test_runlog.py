@@ -7,7 +7,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 from crawler.failures import classify
-from crawler.runlog import run_outcome, summarise
+from crawler.extensions.runrecorder import run_outcome, summarise
 from crawler.stats import source_counters, source_key
 
 

@@ -25,9 +25,9 @@ from conftest import REPO, newsmon_env, unused_port, wait_for
 from crawler.archive import open_archive
 from crawler.archive.lock import ArchiveLock
 from crawler.archive.runs import mark_timed_out, record_run
-from crawler.childproc import Child, ChildResult
-from crawler.crawljob import daemon_run_row
-from crawler.timetable import next_fire_time
+from crawler.daemon.childproc import Child, ChildResult
+from crawler.daemon.crawljob import daemon_run_row
+from crawler.daemon.timetable import next_fire_time
 from fixtureweb import AIWIRE_FEEDS, Entry, article_page, to_toml
 
 STOP_LIMIT = 10.0   # seconds the contract allows between SIGTERM and exit

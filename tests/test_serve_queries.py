@@ -17,8 +17,8 @@ import pytest
 
 from crawler.archive.runs import health_report, record_run
 from crawler.archive.search import search_articles
-from crawler.config import load_config
-from crawler.timetable import cadence_seconds
+from crawler.config.loader import load_config
+from crawler.daemon.timetable import cadence_seconds
 from crawler.web.app import build_datasette
 from fixtureweb import to_toml
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.archive.runs import health_report, record_run, stale_limit, usual_gap
-from crawler.timetable import cadence_seconds
+from crawler.daemon.timetable import cadence_seconds
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 HOUR = 3600.0

@@ -1,4 +1,4 @@
-"""Company tagging (crawler/tagging.py): the seed article, each ambiguity, the labelled sets."""
+"""Company tagging (crawler/text/tagging.py): the seed article, each ambiguity, the labelled sets."""
 
 import json
 import tomllib
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.companies import BUILTIN_COMPANIES, load_companies
-from crawler.tagging import CompanyMatcher
-from crawler.tagging_quality import TARGET, load_labelled, score
+from crawler.text.companies import BUILTIN_COMPANIES, load_companies
+from crawler.text.tagging import CompanyMatcher
+from crawler.text.tagging_quality import TARGET, load_labelled, score
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE / "fixtures" / "expected.json"   # the seed article's hand-checked facts

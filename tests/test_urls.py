@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import clean_url, on_site, preferred_url, same_site
+from crawler.net.urls import clean_url, on_site, preferred_url, same_site
 
 
 @pytest.mark.parametrize("raw, clean", [

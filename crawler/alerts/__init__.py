@@ -17,7 +17,7 @@ The flow, one module per step:
 
 import importlib
 
-# Resolved on first use (PEP 562): the crawl imports crawler.alerts.extension for
+# Resolved on first use (PEP 562): the crawl imports crawler.extensions.alerts for
 # every run, and a crawl without alert rules should not load apprise.
 _EXPORTS = {"AlertConfigError": "rules", "AlertRule": "rules", "find_rule": "rules",
             "rules_from_config": "rules", "SendReport": "sender", "run_alerts": "sender",

@@ -24,7 +24,7 @@ from datetime import datetime
 from crawler.alerts.digest import due_time
 from crawler.alerts.outbox import enqueue, write_transaction
 from crawler.archive.search import fts_hits_among
-from crawler.utc import iso
+from crawler.text.utc import iso
 
 logger = logging.getLogger(__name__)
 

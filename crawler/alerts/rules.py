@@ -99,7 +99,7 @@ def _channels(name: str, notify: tuple[str, ...]) -> tuple[Channel, ...]:
 
 
 def rule_from_table(table: dict) -> AlertRule:
-    """One validated [[alerts]] table (see crawler/config.py) as an AlertRule."""
+    """One validated [[alerts]] table (see crawler/config/loader.py) as an AlertRule."""
     notify = tuple(dict.fromkeys(table["notify"]))  # the same URL twice is one channel
     return AlertRule(
         name=table["name"],

@@ -44,7 +44,7 @@ def problem_alerts(db, limit: int = 50) -> list[dict]:
 def company_warnings(rules, companies) -> list[str]:
     """Rule companies the tagger never writes: such a rule would silently never fire.
 
-    `companies` are the tracked companies (crawler.companies.load_companies);
+    `companies` are the tracked companies (crawler.text.companies.load_companies);
     mentions are stored under their canonical names, so an alias in a rule
     ("Mistral" for "Mistral AI") gets a suggestion.
     """

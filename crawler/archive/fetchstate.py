@@ -17,7 +17,7 @@ the same transaction as the articles they describe.
 
 from __future__ import annotations
 
-from crawler.utc import iso_now
+from crawler.text.utc import iso_now
 
 SEEN_OUTCOMES = ("stored", "duplicate", "not_article", "gone", "gave_up")
 MAX_ATTEMPTS = 3

@@ -30,7 +30,7 @@ import os
 import sys
 from pathlib import Path
 
-from crawler.utc import iso_now
+from crawler.text.utc import iso_now
 
 logger = logging.getLogger(__name__)
 

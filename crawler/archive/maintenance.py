@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from crawler.utc import iso
+from crawler.text.utc import iso
 
 logger = logging.getLogger(__name__)
 

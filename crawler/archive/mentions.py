@@ -15,7 +15,7 @@ import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 
-from crawler.utc import iso
+from crawler.text.utc import iso
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ articles (benchmarks/dedup.py, two runs on a shared 2-core machine: median
 candidates are then verified against their stored signatures: a band
 collision is only a hint, the similarity decides.
 
-Signatures of different schemes (crawler.neardup.scheme) cannot be compared,
+Signatures of different schemes (crawler.text.neardup.scheme) cannot be compared,
 so the archive records the scheme its signatures were made with in
 `neardup_meta` (key `signature_scheme`; without that row, the oldest
 signature's header tells, which for archives older than the record is
@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from crawler.neardup import (Signature, StaleSignature, band_keys, blob_scheme, deserialise,
+from crawler.text.neardup import (Signature, StaleSignature, band_keys, blob_scheme, deserialise,
                              link_threshold, scheme, serialise, signature, similarity)
 
 logger = logging.getLogger(__name__)

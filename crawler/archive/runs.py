@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from crawler.utc import parse_utc
+from crawler.text.utc import parse_utc
 
 
 def record_run(db, run: dict) -> int:
@@ -35,7 +35,7 @@ def runs_by_id(db, run_ids) -> list[dict]:
     return [{**row, "details": json.loads(row["details"] or "{}")} for row in rows]
 
 
-# -- what the daemon (crawler/daemon.py) asks about its crawl children's runs ----------
+# -- what the daemon (crawler/daemon/loop.py) asks about its crawl children's runs ----------
 def max_run_id(db) -> int:
     """The newest run's id: rows above it were written after this moment."""
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0]

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from crawler.archive.mentions import company_filter_sql
 from crawler.archive.schema import SHOWN_DATE
 from crawler.archive.stories import also_on
-from crawler.utc import iso, parse_utc
+from crawler.text.utc import iso, parse_utc
 
 RELATIVE = re.compile(r"^(\d+)\s*([hdwm])$")
 UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),

@@ -16,7 +16,7 @@ from crawler.archive.search import SearchError, parse_since
 from crawler.commands.common import (
     EXIT_CONFIG, EXIT_DELIVERY, config_option, echo_json, echo_table, fail, json_option,
     load_config_or_exit, open_archive_or_exit)
-from crawler.companies import load_companies
+from crawler.text.companies import load_companies
 
 
 def _setup(config_path, rule_name: str | None = None, *, create: bool = False):

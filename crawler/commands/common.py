@@ -11,7 +11,7 @@ from crawler.archive import ArchiveError, corrupt_message, open_archive
 from crawler.archive.errors import is_archive_fault, is_corruption
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.commands.progress import UpgradeProgress
-from crawler.config import ConfigError, load_config
+from crawler.config.loader import ConfigError, load_config
 
 # Exit codes live in crawler/exitcodes.py; re-exported for the commands.
 from crawler.exitcodes import (  # noqa: F401

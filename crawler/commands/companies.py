@@ -8,8 +8,8 @@ from crawler.archive.mentions import company_counts, retag_archive
 from crawler.commands.common import (
     config_option, echo_json, echo_table, json_option, load_config_or_exit, lock_archive_or_exit,
     open_archive_or_exit)
-from crawler.companies import load_companies
-from crawler.tagging import CompanyMatcher
+from crawler.text.companies import load_companies
+from crawler.text.tagging import CompanyMatcher
 
 COLUMNS = ["company", "day", "week", "month", "total"]
 

@@ -16,9 +16,9 @@ from crawler.commands.common import (
     open_archive_or_exit)
 from crawler.exitcodes import (
     EXIT_ARCHIVE, EXIT_CONFIG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_WRITE_FAILED)
-from crawler.runlog import RUNS_STAT, summarise
+from crawler.extensions.runrecorder import RUNS_STAT, summarise
 from crawler.stats import UNWRITTEN_STAT
-from crawler.utc import iso_now
+from crawler.text.utc import iso_now
 
 DEFAULT = ParameterSource.DEFAULT
 

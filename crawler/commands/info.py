@@ -10,8 +10,8 @@ from crawler.archive.runs import health_report, last_runs
 from crawler.archive.totals import archive_totals, articles_per_source
 from crawler.commands.common import (
     config_option, echo_json, echo_table, json_option, load_config_or_exit, open_archive_or_exit)
-from crawler.timetable import cadence_seconds, next_fire_time
-from crawler.utc import iso, parse_utc
+from crawler.daemon.timetable import cadence_seconds, next_fire_time
+from crawler.text.utc import iso, parse_utc
 
 
 def next_run(schedule: str, last_started: str | None, now: datetime) -> str:

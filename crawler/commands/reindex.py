@@ -8,7 +8,7 @@ from crawler.archive.neardup_index import (
     backfill_signatures, finish_resign, resign_all, resign_pending, stored_scheme, unsigned_count)
 from crawler.commands.common import (
     config_option, load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
-from crawler.neardup import scheme
+from crawler.text.neardup import scheme
 
 
 @click.command()

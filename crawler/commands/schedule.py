@@ -1,4 +1,4 @@
-"""`newsmon schedule` (and `python scheduler.py`): the daemon of crawler/daemon.py.
+"""`newsmon schedule` (and `python scheduler.py`): the daemon of crawler/daemon/loop.py.
 
 Both entry points are this one click command, so they take the same options
 and run the same function. It imports neither Scrapy nor trafilatura: the
@@ -43,7 +43,7 @@ def schedule(config_path, stop_timeout, crawl_timeout, alerts_every, batch_size,
 
     Example: newsmon schedule --config newsmon.toml
     """
-    from crawler.daemon import Options, configure_logging, run_daemon
+    from crawler.daemon.loop import Options, configure_logging, run_daemon
 
     configure_logging(log_level.upper())
     options = Options(stop_timeout=stop_timeout, crawl_timeout=crawl_timeout,

@@ -8,8 +8,8 @@ from crawler.archive.search import SearchError, search_articles
 from crawler.commands.common import (
     EXIT_CONFIG, config_option, echo_json, fail, json_option, load_config_or_exit,
     open_archive_or_exit)
-from crawler.companies import load_companies
-from crawler.configspec import fts_query_problem
+from crawler.text.companies import load_companies
+from crawler.config.spec import fts_query_problem
 
 FTS_EXAMPLES = ("valid queries look like: distill*   '\"model distillation\"'   "
                 "'OpenAI NOT Microsoft'   'title:grok'   '(chip OR gpu) AND export'; "

@@ -22,7 +22,7 @@ from crawler.archive import open_archive
 from crawler.archive.errors import ArchiveError, note_archive_error
 from crawler.archive.fetchstate import listing_validators, record_listing
 from crawler.stats import sources_counting
-from crawler.urls import clean_url
+from crawler.net.urls import clean_url
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ public address now and a private one a moment later (DNS rebinding) still
 connects to the checked one. Spellings such as '2852039166' or '127.1' go
 through the same resolver and are judged by the address they become.
 
-Which requests may enter private space (see crawler/netpolicy.py):
+Which requests may enter private space (see crawler/net/policy.py):
 - a config URL (meta `newsmon_trusted`), as written;
 - a URL found in a listing whose own address was private
   (meta `newsmon_origin_private`, set by the spider from `newsmon_private`);
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.netpolicy import ip_literal, is_private, parse_networks, url_problem
+from crawler.net.policy import ip_literal, is_private, parse_networks, url_problem
 
 logger = logging.getLogger(__name__)
 

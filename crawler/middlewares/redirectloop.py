@@ -12,7 +12,7 @@ from __future__ import annotations
 from scrapy.exceptions import IgnoreRequest
 from w3lib.url import safe_url_string
 
-from crawler.urls import clean_url
+from crawler.net.urls import clean_url
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 

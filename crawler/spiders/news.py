@@ -17,17 +17,17 @@ from scrapy.linkextractors import LinkExtractor
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import (
     is_seen, record_failure, record_outcome, urls_to_retry)
-from crawler.config import load_config
-from crawler.crawlsettings import settings_from_config
-from crawler.discovery import Link, ListingError, follows, parse_feed, parse_sitemap
-from crawler.encoding import decode_html
+from crawler.config.loader import load_config
+from crawler.config.scrapy_settings import settings_from_config
+from crawler.spiders.listings import Link, ListingError, follows, parse_feed, parse_sitemap
+from crawler.net.encoding import decode_html
 from crawler.failures import classify
 from crawler.items import ArticleItem
 from crawler.stats import source_key
 from crawler.middlewares.privatenet import PRIVATE
-from crawler.netpolicy import url_problem
-from crawler.urls import clean_url, on_site
-from crawler.utc import iso_now
+from crawler.net.policy import url_problem
+from crawler.net.urls import clean_url, on_site
+from crawler.text.utc import iso_now
 
 logger = logging.getLogger(__name__)
 

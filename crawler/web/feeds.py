@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
 
-from crawler.utc import iso_now, parse_utc
+from crawler.text.utc import iso_now, parse_utc
 
 
 def _describe(rule: dict) -> str:

@@ -129,8 +129,8 @@ def dashboard() -> dict:
 def plugin_settings(config) -> dict:
     """What crawler/web/plugin.py needs from the config: names, schedules, rules."""
     from crawler.alerts.rules import rules_from_config
-    from crawler.companies import load_companies
-    from crawler.timetable import cadence_seconds
+    from crawler.text.companies import load_companies
+    from crawler.daemon.timetable import cadence_seconds
 
     now = datetime.now(timezone.utc)
     return {

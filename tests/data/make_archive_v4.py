@@ -15,7 +15,7 @@ from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.fetchstate import record_failure, record_listing
 from crawler.archive.runs import record_run
-from crawler.neardup import fingerprints
+from crawler.text.neardup import fingerprints
 
 WORDS = ("model training cluster chips funding release benchmark open weights safety policy "
          "researchers agents inference datacenter energy regulation startup partnership").split()

@@ -25,7 +25,7 @@ from crawler.archive.runs import record_runs
 from crawler.items import Rejected
 from crawler.archivelog import quiet_archive_faults
 from crawler.stats import RUN_IDS_STAT, counters_by_source, source_key
-from crawler.utc import iso_now
+from crawler.text.utc import iso_now
 
 logger = logging.getLogger(__name__)
 

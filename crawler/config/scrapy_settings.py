@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.config import Config
+from crawler.config.loader import Config
 
 
 def settings_from_config(config: Config) -> dict:

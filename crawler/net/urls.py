@@ -31,7 +31,7 @@ def clean_url(url: str) -> str:
 
     An IPv6 literal keeps its brackets (`hostname` drops them). A URL that
     cannot be parsed (port out of range, broken IPv6 literal) raises
-    ValueError: callers check it with crawler.netpolicy.url_problem first."""
+    ValueError: callers check it with crawler.net.policy.url_problem first."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

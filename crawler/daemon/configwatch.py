@@ -17,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from crawler.config import Config, ConfigError, load_config
+from crawler.config.loader import Config, ConfigError, load_config
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """The one loader of newsmon's TOML configuration.
 
-The user's file is applied on top of the built-in `default_config.toml`: scalar
+The user's file is applied on top of the built-in `default.toml`: scalar
 sections (`[archive]`, `[crawl]`, ...) are merged key by key, while `[[sources]]`
 given by the user replace the built-in sources (a user who lists their own
 outlets does not want the dozen defaults crawled as well). Every problem is
 reported as a `ConfigError` naming the file, the key and what is wrong, so a
 typo never turns into a silent default; the keys and their checks are in
-crawler/configspec.py.
+crawler/config/spec.py.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.configspec import ConfigError, validate
-from crawler.netpolicy import DEFAULT_PRIVATE_NETWORKS
+from crawler.config.spec import ConfigError, validate
+from crawler.net.policy import DEFAULT_PRIVATE_NETWORKS
 
-BUILTIN_CONFIG = Path(__file__).with_name("default_config.toml")
+BUILTIN_CONFIG = Path(__file__).with_name("default.toml")
 CONFIG_ENV = "NEWSMON_CONFIG"
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.schedule import interval_seconds, parse_schedule
+from crawler.config.schedule import interval_seconds, parse_schedule
 
 
 def cadence_seconds(schedule: str, now: datetime | None = None) -> float:

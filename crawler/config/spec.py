@@ -1,6 +1,6 @@
 """What a valid newsmon config is: every key, its type and its check.
 
-Kept apart from the loader (crawler/config.py) so the list of keys reads as
+Kept apart from the loader (crawler/config/loader.py) so the list of keys reads as
 one table; tests/test_docs.py walks it to make sure the README documents
 every key. A problem is a `ConfigError` naming the file, the key and what is
 wrong.
@@ -13,8 +13,8 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.netpolicy import ip_literal, parse_network
-from crawler.schedule import ScheduleError, parse_schedule
+from crawler.net.policy import ip_literal, parse_network
+from crawler.config.schedule import ScheduleError, parse_schedule
 
 
 class ConfigError(Exception):

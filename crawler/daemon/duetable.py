@@ -1,7 +1,7 @@
 """Which sources are due, and which of them go into the next crawl together.
 
 The daemon's whole schedule is this table: per source its trigger (cron or
-interval, crawler/timetable.py), when it is due next, whether a crawl of it is
+interval, crawler/daemon/timetable.py), when it is due next, whether a crawl of it is
 under way, and how many sources it may share a crawl with. No APScheduler job
 store and no thread per job: the daemon asks `take_batch(now)` when its crawl
 slot is free and reports back with `finished(...)`.
@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from crawler.timetable import daemon_trigger
+from crawler.daemon.timetable import daemon_trigger
 
 logger = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from trafilatura.meta import reset_caches
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
-from crawler.utc import iso, parse_utc, plausible_published
+from crawler.text.utc import iso, parse_utc, plausible_published
 
 MIN_WORDS = 50
 # trafilatura keeps module-level caches that grow in long-lived processes.

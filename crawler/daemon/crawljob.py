@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from crawler.archive import open_archive
 from crawler.archive.runs import (
     mark_timed_out, max_run_id, record_runs, runs_after, runs_by_id)
-from crawler.childproc import Child, ChildResult, newsmon_command
+from crawler.daemon.childproc import Child, ChildResult, newsmon_command
 from crawler.exitcodes import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
-from crawler.utc import iso, iso_now
+from crawler.text.utc import iso, iso_now
 
 logger = logging.getLogger(__name__)
 

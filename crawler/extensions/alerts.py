@@ -49,7 +49,7 @@ class AlertsExtension:
         # Imported here, not at the top: a crawl without alert rules never loads apprise.
         from crawler.alerts.rules import rules_from_config
         from crawler.alerts.status import company_warnings
-        from crawler.companies import load_companies
+        from crawler.text.companies import load_companies
 
         rules = rules_from_config(config)
         companies = load_companies(config.companies, config.use_builtin_companies)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.tagging import CompanyMatcher
+from crawler.text.tagging import CompanyMatcher
 
 TARGET = 0.97   # precision and recall every labelled set must reach
 

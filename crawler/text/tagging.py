@@ -1,6 +1,6 @@
 """Company tagging: which tracked companies an article really talks about.
 
-Pure functions, no Scrapy. `load_companies()` (crawler/companies.py) merges the
+Pure functions, no Scrapy. `load_companies()` (crawler/text/companies.py) merges the
 built-in list (`companies.toml`) with the user's `[[companies]]`; `CompanyMatcher` builds one
 Aho-Corasick automaton over every alias, product and exclude phrase, so tagging
 is one pass over the lowercased article whatever the number of companies (a
@@ -61,7 +61,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from crawler.companies import AliasRule, Company, builtin_data
+from crawler.text.companies import AliasRule, Company, builtin_data
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@
 The run model: one crawl child at a time per archive, each crawling every
 source that is due (up to `batch_size`). A source's run is still its own
 `runs` row with its own outcome and counters: one `newsmon crawl --source A
---source B ... --json` records a row per source (crawler/runlog.py), exactly
+--source B ... --json` records a row per source (crawler/extensions/runrecorder.py), exactly
 as a cron crawl of several sources does.
 
 Why a batch per child rather than a child per source, or a long-lived crawl
@@ -36,11 +36,11 @@ Rules, and where they are enforced:
   step does.
 - A source is never in two crawls at once, missed runs coalesce into one, and
   a source that keeps crashing crawls ends up crawled alone:
-  crawler/duetable.py.
+  crawler/daemon/duetable.py.
 - Runs missed while the daemon was down: the `runs` table says when each source
   last ran; a source that missed a fire time (or never ran) runs at start-up,
-  then follows its schedule (crawler/timetable.py).
-- The config file is watched (crawler/configwatch.py): added, removed and
+  then follows its schedule (crawler/daemon/timetable.py).
+- The config file is watched (crawler/daemon/configwatch.py): added, removed and
   re-scheduled sources take effect at the next tick; a broken file is
   reported and the last good config stays in force.
 - SIGTERM/SIGINT: no new crawls; a running crawl child gets one SIGTERM (it
@@ -65,14 +65,14 @@ from datetime import datetime, timezone
 from crawler.archive import ArchiveError, open_archive
 from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.archive.runs import FAILED_OUTCOMES, health_report, last_runs
-from crawler.childproc import Child, ChildResult, newsmon_command
-from crawler.config import Config, ConfigError, load_config
-from crawler.configwatch import ConfigWatcher
-from crawler.crawljob import BatchCrawl
-from crawler.duetable import DueTable
+from crawler.daemon.childproc import Child, ChildResult, newsmon_command
+from crawler.config.loader import Config, ConfigError, load_config
+from crawler.daemon.configwatch import ConfigWatcher
+from crawler.daemon.crawljob import BatchCrawl
+from crawler.daemon.duetable import DueTable
 from crawler.exitcodes import EXIT_ARCHIVE, EXIT_CONFIG, EXIT_DELIVERY, EXIT_LOCKED, EXIT_OK
-from crawler.timetable import cadence_seconds, next_fire_time
-from crawler.utc import iso, parse_utc
+from crawler.daemon.timetable import cadence_seconds, next_fire_time
+from crawler.text.utc import iso, parse_utc
 
 logger = logging.getLogger("newsmon.scheduler")
 

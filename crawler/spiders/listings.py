@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from crawler.utc import iso, parse_utc
+from crawler.text.utc import iso, parse_utc
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 

@@ -2,7 +2,7 @@
 
 The built-in list, its per-alias rules (how ambiguous a word is, which case
 counts) and the context words live in `companies.toml`, shipped with the
-package; how the rules are applied is described in crawler/tagging.py.
+package; how the rules are applied is described in crawler/text/tagging.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The user's TOML config: its schema, its loader, and its mapping to Scrapy settings."""

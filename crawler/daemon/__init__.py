@@ -1,0 +1,1 @@
+"""The daemon: when each source is due, batched crawl children, config reload."""

@@ -1,0 +1,1 @@
+"""Pure functions over text: extraction, dates, near-duplicates, company tagging."""
