@@ -6,6 +6,7 @@ through the same command (see scheduler.py for why).
 
 from __future__ import annotations
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -44,8 +45,27 @@ def run_crawl(config: Config, only_sources=(), overrides: dict | None = None,
         raise CrawlInterrupted(f"signal {stop_requested()}")
     failures = []
     process.crawl(crawler).addErrback(failures.append)
+    _honour_signal_held_until_scrapy_listens(process, crawler, stop_requested)
     process.start()
     if failures:
         failure = failures[0]
         raise CrawlFailed(f"{failure.type.__name__}: {failure.value}") from failure.value
     return crawler.stats.get_stats()
+
+
+def _honour_signal_held_until_scrapy_listens(process: CrawlerProcess, crawler,
+                                              stop_requested) -> None:
+    """A signal held between the check above and Scrapy's own handlers stops the crawl.
+
+    Scrapy installs its SIGTERM/SIGINT handlers in a reactor start-up trigger;
+    until then crawler/earlystop.py only remembers a signal. One look when the
+    engine has started (stopping a crawl before its engine runs can leave it
+    hanging) stops it the way the signal itself would have: gracefully,
+    recorded as interrupted.
+    """
+    def look():
+        signum = stop_requested()
+        if signum:
+            process._signal_shutdown(signum, None)
+
+    crawler.signals.connect(look, signal=signals.engine_started, weak=False)
