@@ -25,10 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -116,24 +118,42 @@ def write_config(folder: Path, db_path: Path) -> Path:
     return path
 
 
+def common_word(db) -> str:
+    """The word found in most of the last 200 bodies: search's hardest case."""
+    seen: Counter = Counter()
+    for (body,) in db.execute("SELECT body FROM articles WHERE body IS NOT NULL"
+                              " ORDER BY id DESC LIMIT 200"):
+        seen.update({word for word in re.findall(r"[a-z]{3,}", body.lower())})
+    return seen.most_common(1)[0][0] if seen else "model"
+
+
 def params_for(db_path: Path) -> dict[str, dict]:
-    """Realistic parameters: a common word, the busiest company, a story with copies..."""
+    """Realistic parameters: a common word, the busiest and the rarest company, a story
+    with copies..."""
     db = open_archive(db_path)
     one = lambda sql: (db.execute(sql).fetchone() or [""])[0]  # noqa: E731
     story = one("SELECT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL"
                 " ORDER BY id DESC LIMIT 1") or one("SELECT MAX(id) FROM articles")
     company = one("SELECT company FROM mentions WHERE article_id > (SELECT MAX(article_id) - 1000"
                   " FROM mentions) GROUP BY company ORDER BY COUNT(*) DESC LIMIT 1")
+    rarest = one("SELECT company FROM company_summary WHERE stories > 0 ORDER BY stories LIMIT 1")
     rule = one("SELECT rule FROM alerts ORDER BY id DESC LIMIT 1")
     source = one("SELECT source FROM runs ORDER BY id DESC LIMIT 1")
+    word = common_word(db)
     db.close()
     return {
         "search": {"q": "distillation", "company": company, "since": "30d", "source": ""},
+        f"search (most common word: {word})": {"q": word, "company": "", "since": "", "source": ""},
+        f"search ({word} --source {source})": {"q": word, "company": "", "since": "",
+                                               "source": source},
         "search (rare word, no filter)": {"q": "w2999", "company": "", "since": "", "source": ""},
-        "company_timeline": {"company": company},
+        "search (phrase)": {"q": '"data center"', "company": "", "since": "", "source": ""},
+        "latest_stories": {"source": "", "limit": ""},
+        f"company_timeline ({company})": {"company": company, "since": "", "limit": ""},
+        f"company_timeline (rarest: {rarest})": {"company": rarest, "since": "", "limit": ""},
         "story": {"id": story},
         "alerts": {"status": "failed", "rule": ""},
-        "recent_runs": {"source": source},
+        "recent_runs": {"source": source, "limit": ""},
         "rule_feed": {"rule": rule},
     }
 
@@ -183,7 +203,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        db_path = args.db
+        db_path = args.db.resolve() if args.db else None  # the config lives elsewhere
         if db_path is None:
             db_path = folder / "dashboard-bench.db"
             started = time.perf_counter()

@@ -129,17 +129,21 @@ ORDER BY health = 'ok', s.source"""
 RECENT_RUNS = listings.recent_runs_sql(200)
 
 # One entry per story the rule fired on (whatever its channels and copies), newest
-# first, shown as the story's current original: the alerted article may be a copy
-# stored before the original took over.
+# first, shown as the story's current original: the alerted story may have become a
+# copy of an original stored later. The rule's stories are read through the
+# alerts (rule, story_id, ...) index, then only the newest are resolved to articles.
 RULE_FEED = f"""
+WITH fired AS (
+    SELECT story_id, MIN(created) AS fired FROM alerts WHERE rule = :rule
+    GROUP BY story_id ORDER BY fired DESC LIMIT 200),
+f AS (
+    SELECT COALESCE(x.duplicate_of, x.id) AS story, MIN(fired.fired) AS fired
+    FROM fired CROSS JOIN articles x ON x.id = fired.story_id
+    GROUP BY story)
 SELECT a.id AS story_id, f.fired, a.title, a.url, a.source, a.published, a.fetched_at,
        COALESCE(a.description, substr(a.body, 1, 400)) AS summary,
        {also_on_sql("a.id", "a.source")} AS also_on, {companies_sql("a.id")} AS companies
-FROM (SELECT COALESCE(x.duplicate_of, x.id) AS story, MIN(al.created) AS fired
-      FROM alerts al JOIN articles x ON x.id = al.article_id
-      WHERE al.rule = :rule
-      GROUP BY story) f
-JOIN articles a ON a.id = f.story
+FROM f CROSS JOIN articles a ON a.id = f.story
 ORDER BY f.fired DESC, a.id DESC
 LIMIT 50"""
 
