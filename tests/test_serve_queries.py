@@ -95,6 +95,16 @@ def test_search_query_finds_what_newsmon_search_finds(served, params):
         [(r["story_id"], r["source"], r["title"]) for r in expected]
 
 
+def test_search_query_says_what_is_wrong_with_a_query(served):
+    datasette, _, _ = served
+    for query, message in (('"unterminated', "unterminated string"),
+                           ("AND training", 'fts5: syntax error near "AND"')):
+        response = get(datasette, "/newsmon/search.json?" + urlencode(
+            {"q": query, "company": "", "source": "", "since": ""}))
+        assert response.status_code == 400 and message in response.json()["error"], query
+    assert rows(datasette, "search", q="", company="", source="", since="") == []
+
+
 def test_latest_stories_one_row_per_story_with_also_on(served):
     datasette, _, ids = served
     found = {row["story_id"]: row for row in rows(datasette, "latest_stories")}

@@ -59,15 +59,18 @@ ORDER BY l.first_seen DESC, l.story_id DESC"""
 # `newsmon search` itself chooses the ids (crawler/archive/search.py search_ids: FTS5
 # syntax on title and body, one row per story, company/source/since filters, newest
 # first); this adds the columns shown, for those rows only, in that order. An empty
-# query returns nothing rather than an FTS5 syntax error.
+# query returns nothing; a query FTS5 cannot parse fails with FTS5's own message, from
+# the EXISTS test run before newsmon_search (whose errors SQLite would only report as
+# "user-defined function raised exception"); a query nothing matches stops there.
 SEARCH = f"""
 SELECT COALESCE(a.duplicate_of, a.id) AS story_id, COALESCE(a.published, a.fetched_at) AS date,
        a.title, a.source, {also_on_sql("COALESCE(a.duplicate_of, a.id)", "a.source")} AS also_on,
        {SNIPPET_SQL} AS snippet, a.url
-FROM json_each(newsmon_search(:q, :company, :source, :since, 100)) AS hit
+FROM json_each(CASE WHEN :q != '' AND EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :q)
+                    THEN newsmon_search(:q, :company, :source, :since, 100) END) AS hit
      CROSS JOIN articles a ON a.id = hit.value
      CROSS JOIN articles_fts ON articles_fts.rowid = hit.value
-WHERE :q != '' AND articles_fts MATCH :q
+WHERE articles_fts MATCH :q
 ORDER BY hit.key"""
 
 # listings.COMPANY_TIMELINE_SQL (stories naming the company in any case, newest first
