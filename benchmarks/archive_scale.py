@@ -488,7 +488,7 @@ def main() -> None:
     print_sizes("after the upgrade (same page size)", archive)
     print("timing the library calls with this newsmon ...", file=sys.stderr)
     library["after"] = measure_library(ROOT, config)
-    print(f"\nIn one process (the queries behind each command, no process start):")
+    print("\nIn one process (the queries behind each command, no process start):")
     report(library, options.articles, "in one process")
     if options.library_only:
         return

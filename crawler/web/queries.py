@@ -156,7 +156,7 @@ HOME_STORIES = (LATEST_STORIES, {"limit": 12, "source": ""})
 
 # Stories naming each company (copies left out) by the story's date shown, this week
 # and the week before: story_summary_shown picks the last 14 days' stories.
-COMPANIES_THIS_WEEK = (f"""
+COMPANIES_THIS_WEEK = ("""
 SELECT m.company,
        COUNT(CASE WHEN s.shown >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days') THEN 1 END)
          AS this_week,
@@ -189,7 +189,7 @@ ORDER BY day, company"""
 
 # New stories per day per source as the archive holds them: originals by the day they
 # were stored, read through articles_fetched (the last 30 days only).
-CHART_SOURCE_STORIES = f"""
+CHART_SOURCE_STORIES = """
 SELECT substr(a.fetched_at, 1, 10) AS day, a.source, COUNT(*) AS stories
 FROM articles a INDEXED BY articles_fetched
 WHERE a.fetched_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-30 days')
