@@ -423,10 +423,13 @@ def measure_library(code: Path, config: Path) -> dict[str, tuple[float, float]]:
 
 
 def sizes(archive: Path) -> tuple[int, dict[str, float]]:
-    """(articles, {table group: bytes per article}) from SQLite's dbstat."""
+    """(articles, {table group: bytes per article}) from SQLite's dbstat; free pages
+    (what a dropped index leaves until `maintain --vacuum`) as the group "(free pages)"."""
     conn = sqlite3.connect(archive)
     count = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    groups: dict[str, float] = {}
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0] * conn.execute(
+        "PRAGMA page_size").fetchone()[0]
+    groups: dict[str, float] = {"(free pages)": free / count}
     for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
         group = "articles_fts" if name.startswith("articles_fts") else (
             "indexes" if name.startswith(("idx_", "sqlite_autoindex", "articles_", "mentions_",
@@ -485,7 +488,7 @@ def main() -> None:
     print_sizes("after the upgrade (same page size)", archive)
     print("timing the library calls with this newsmon ...", file=sys.stderr)
     library["after"] = measure_library(ROOT, config)
-    print(f"\nIn one process (the queries behind each command, no process start):")
+    print("\nIn one process (the queries behind each command, no process start):")
     report(library, options.articles, "in one process")
     if options.library_only:
         return

@@ -10,11 +10,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 import crawler.archive.search as search_module
 from crawler.alerts.matching import backtest, first_per_story, matching_articles
 from crawler.alerts.rules import AlertRule
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
+from crawler.archive.schema import MIGRATIONS
 from crawler.archive.articles import save_articles
 from crawler.archive.listings import company_timeline, latest_stories, recent_runs
 from crawler.archive.maintenance import drop_old_bodies, refresh_statistics
@@ -58,9 +60,10 @@ def test_upgrade_from_v4_keeps_every_row_and_summarises_stories(v4_copy):
     before = rows_of(v4_copy)
     steps = []
     db = open_archive(v4_copy, progress=lambda step, done, total: steps.append((done, total)))
-    assert schema_version(db) == SCHEMA_VERSION == 5
+    assert schema_version(db) == SCHEMA_VERSION == 6
     db.close()
     assert rows_of(v4_copy) == before
+    assert "idx_articles_published" not in index_names(v4_copy)
     assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1] and len(steps) > 5
     db = open_archive(v4_copy)
     stories = {row["story_id"]: row for row in db.query("SELECT * FROM stories")}
@@ -70,6 +73,28 @@ def test_upgrade_from_v4_keeps_every_row_and_summarises_stories(v4_copy):
     assert db.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'story'").fetchone()[0] == 12
     assert archive_totals(db)["articles"] == 12
     assert_summaries_are_true(db)
+
+
+def index_names(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    return names
+
+
+def test_upgrade_from_v5_drops_the_unused_index_and_keeps_every_row(v4_copy):
+    db = sqlite_utils.Database(v4_copy)
+    MIGRATIONS[4](db)                                   # v4 -> v5, as newsmon 0.x left it
+    assert schema_version(db) == 5
+    db.close()
+    before, indexes = rows_of(v4_copy), index_names(v4_copy)
+    assert "idx_articles_published" in indexes
+    db = open_archive(v4_copy)
+    assert schema_version(db) == 6
+    assert_summaries_are_true(db)
+    db.close()
+    assert rows_of(v4_copy) == before
+    assert index_names(v4_copy) == indexes - {"idx_articles_published"}
 
 
 def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from urllib.parse import urlencode
 
 import feedparser
 import pytest
 
+from crawler.archive.maintenance import refresh_statistics
 from crawler.archive.runs import health_report, record_run
 from crawler.archive.search import search_articles
 from crawler.config.loader import load_config
 from crawler.daemon.timetable import cadence_seconds
+from crawler.web import plugin, queries
 from crawler.web.app import build_datasette
 from fixtureweb import to_toml
+from test_archive_scale import FULL_SCAN
 
 BODY = ("Regulators said model distillation from a rival's system needs a licence, and labs "
         "including OpenAI and xAI asked for a clear rule on outputs used for training. ") * 4
@@ -64,6 +68,10 @@ def served(tmp_path, alert_archive):
     return datasette, db, {"seed": seed, "copy": copy, "other": other}
 
 
+def db_path(db) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
 def get(datasette, path: str):
     return asyncio.run(datasette.client.get(path))
 
@@ -85,6 +93,16 @@ def test_search_query_finds_what_newsmon_search_finds(served, params):
     found = rows(datasette, "search", **{"company": "", "source": "", "since": "", **params})
     assert [(r["story_id"], r["source"], r["title"]) for r in found] == \
         [(r["story_id"], r["source"], r["title"]) for r in expected]
+
+
+def test_search_query_says_what_is_wrong_with_a_query(served):
+    datasette, _, _ = served
+    for query, message in (('"unterminated', "unterminated string"),
+                           ("AND training", 'fts5: syntax error near "AND"')):
+        response = get(datasette, "/newsmon/search.json?" + urlencode(
+            {"q": query, "company": "", "source": "", "since": ""}))
+        assert response.status_code == 400 and message in response.json()["error"], query
+    assert rows(datasette, "search", q="", company="", source="", since="") == []
 
 
 def test_latest_stories_one_row_per_story_with_also_on(served):
@@ -149,3 +167,52 @@ def test_metadata_hides_internal_tables_and_carries_no_secret(served):
     assert not tables["articles"]["hidden"]
     metadata = json.dumps(get(datasette, "/-/metadata.json").json())
     assert "json://127.0.0.1/x" not in metadata and "distillation" in metadata
+
+
+def dashboard_statements():
+    """(name, sql, params) of every canned query, home panel and chart, with real parameters."""
+    params = {"search": {"q": "distill*", "company": "openai", "source": "", "since": "2026-04-01"},
+              "company_timeline": {"company": "xai", "since": "", "limit": ""},
+              "story": {"id": 1}, "alerts": {"status": "failed", "rule": ""},
+              "recent_runs": {"source": "aiwire", "limit": ""}, "rule_feed": {"rule": "distillation"},
+              "latest_stories": {"source": "", "limit": ""}}
+    for name, query in queries.CANNED.items():
+        yield name, query["sql"], params.get(name, {})
+    for name in ("HOME_STORIES", "COMPANIES_THIS_WEEK", "HOME_PROBLEMS",
+                 "HOME_SOURCES_NEEDING_ATTENTION"):
+        yield name, *getattr(queries, name)
+    for slug, chart in queries.CHARTS.items():
+        yield slug, chart["sql"], {}
+
+
+def test_no_dashboard_statement_scans_the_articles_table(served):
+    """Every statement a page runs, and those its functions run (search, health), picks
+    its rows through an index: EXPLAIN QUERY PLAN shows no full scan of articles."""
+    datasette, db, _ = served
+    refresh_statistics(db)
+    conn = sqlite3.connect(db_path(db))
+    plugin.prepare_connection(conn, plugin.DATABASE, datasette)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    answered = {}
+    for name, sql, params in dashboard_statements():
+        answered[name] = conn.execute(sql, params).fetchall()
+    conn.set_trace_callback(None)
+    assert answered["search"] and answered["latest_stories"] and answered["company-stories"]
+    scans = {}
+    for sql in statements:
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+            if any(FULL_SCAN.match(line) for line in plan):
+                scans[sql] = plan
+    assert len(statements) > len(answered) and scans == {}
+
+
+def test_source_chart_counts_stories_by_the_day_they_were_stored(served):
+    datasette, db, ids = served
+    chart = get(datasette, "/newsmon.json?" + urlencode(
+        {"sql": queries.CHARTS["source-stories"]["sql"], "_shape": "array"})).json()
+    stored = db.execute("SELECT source, COUNT(*) FROM articles WHERE duplicate_of IS NULL"
+                        " GROUP BY source").fetchall()
+    assert {(row["source"], row["stories"]) for row in chart} == set(stored)   # stored today
+    assert {row["source"] for row in chart} == {"frontiernews"}              # the copy is not a story

@@ -178,10 +178,13 @@ def search_ids(db, query: str, *, company: str | None = None, since: str | None 
         raise SearchError(f"bad search query {query!r}: {exc}") from None
 
 
+# The match highlighted in the body; valid where articles_fts is MATCHed and positioned
+# on the row shown (SHOWN_ROW_SQL here, the dashboard's search in crawler/web/queries.py).
+SNIPPET_SQL = f"snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24)"
+
 SHOWN_ROW_SQL = f"""
     SELECT a.id, a.url, a.source, a.sitename, a.title, a.author, a.published, a.fetched_at,
-           a.duplicate_of, COALESCE(a.duplicate_of, a.id) AS story_id,
-           snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24) AS snippet
+           a.duplicate_of, COALESCE(a.duplicate_of, a.id) AS story_id, {SNIPPET_SQL} AS snippet
     FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
     WHERE articles_fts MATCH ? AND articles_fts.rowid = ?"""
 

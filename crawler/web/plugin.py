@@ -18,7 +18,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from crawler.archive.runs import health_report
-from crawler.archive.search import parse_since
+from crawler.archive.search import parse_since, search_ids
 from crawler.web import queries
 from crawler.web.feeds import rule_feed_xml
 
@@ -45,19 +45,22 @@ def prepare_connection(conn, database, datasette):
     settings = _settings(datasette)
     sources = settings.get("sources", [])
     cadences = {source["name"]: source.get("cadence_seconds") for source in sources}
-    companies = {name.casefold(): name for name in settings.get("companies", [])}
     sources_json = json.dumps(sources)
     archive = sqlite_utils.Database(conn, recursive_triggers=False)
 
     def health(source):
         return json.dumps(health_report(archive, source, cadences.get(source)))
 
+    def search(query, company, source, since, limit):
+        """The ids `newsmon search` shows, in order, as a JSON array ('[]' for no query)."""
+        if not query:
+            return "[]"
+        return json.dumps(search_ids(archive, query, company=company or None, source=source or None,
+                                     since=parse_since(since) if since else None, limit=int(limit)))
+
     conn.create_function("newsmon_sources", 0, lambda: sources_json, deterministic=True)
     conn.create_function("newsmon_health", 1, health)
-    conn.create_function("newsmon_since", 1, lambda text: parse_since(text) if text else None)
-    conn.create_function("newsmon_company", 1,
-                         lambda name: companies.get((name or "").casefold(), name),
-                         deterministic=True)
+    conn.create_function("newsmon_search", 5, search)
 
 
 def _link(datasette, query: str, **args) -> str:
@@ -99,10 +102,10 @@ def extra_template_vars(view_name, datasette):
         rules = _settings(datasette).get("rules", [])
         return {
             "newsmon": {
-                "stories": await _rows(db, queries.HOME_STORIES),
-                "companies": await _rows(db, queries.COMPANIES_THIS_WEEK),
-                "problems": await _rows(db, queries.HOME_PROBLEMS),
-                "sources": await _rows(db, queries.HOME_SOURCES_NEEDING_ATTENTION),
+                "stories": await _rows(db, *queries.HOME_STORIES),
+                "companies": await _rows(db, *queries.COMPANIES_THIS_WEEK),
+                "problems": await _rows(db, *queries.HOME_PROBLEMS),
+                "sources": await _rows(db, *queries.HOME_SOURCES_NEEDING_ATTENTION),
                 "rules": [{**rule, "feed": feed_path(datasette, rule["name"])} for rule in rules],
                 "now": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             },

@@ -3,109 +3,92 @@
 The canned queries, the home page's panels, the dashboard's charts and the
 alert feeds all read the archive through the statements below, so adapting
 the dashboard to a change of the archive's indexes means editing this file
-only. `python benchmarks/dashboard.py --db ARCHIVE` times each of them.
+(and the archive's own listings). `python benchmarks/dashboard.py --db
+ARCHIVE` times each of them.
 
-How they stay fast on a large archive (every one is meant to answer well
-under a second with 1,000,000 articles):
-- Rows are chosen through an index and a LIMIT: newest first means
-  `ORDER BY id DESC` (the rowid: the order articles were stored in), or an
-  indexed column (`published`, `mentions(company)` and its rowid, the
-  `alerts` and `runs` indexes). No statement sorts the whole archive.
-- Per-row work (also-on outlets, companies, copies) is a correlated subquery
-  in the SELECT list, so it runs for the rows shown only, through the
-  `duplicate_of` index and the `mentions` primary key.
-- `+a.duplicate_of IS NULL` (the unary + keeps SQLite from using an index for
-  that term): nearly every article is a story's original, so the
-  duplicate_of index would read almost the whole table; the rowid or the
-  `published` index is the selective path.
-- A date window on "the article's date" (published, else fetched_at, as
-  `newsmon search --since` and `newsmon companies` use it) is written as
-  `published >= ? OR (published IS NULL AND fetched_at >= ?)`: both halves
-  can use the `published` index, which COALESCE(...) >= ? could not.
+What the terminal also shows is not written twice: the latest stories, a
+company's timeline and the recent runs are the SQL of
+crawler/archive/listings.py, wrapped with the columns a page adds (also on,
+companies); the search's rows are chosen by crawler/archive/search.py's
+`search_ids` itself (through `newsmon_search()`), so it cannot drift from
+`newsmon search`; source health is crawler/archive/runs.py's
+(`newsmon_health()`).
+
+How they stay fast on a large archive (every one answers in well under a
+second with 1,000,000 articles; see the README's Benchmarks):
+- Rows are chosen through an index or a summary table kept by triggers
+  (schema v5) and a LIMIT: stories by story_summary's first_seen or shown
+  index, articles by fetched_at (`articles_fetched`), mentions by company in
+  any case, alerts and runs by their keys. No statement sorts the archive.
+- Per-row work (also-on outlets, companies, snippets) is a correlated
+  subquery in the SELECT list of the outer query, so it runs for the rows
+  shown only.
 
 Functions named `newsmon_*` are registered on every connection by
-crawler/web/plugin.py: `newsmon_since('7d')` (newsmon search's --since),
-`newsmon_company('openai')` (the tracked company's stored name),
-`newsmon_sources()` (the configured sources as JSON) and
-`newsmon_health(source)` (newsmon sources' health as JSON).
+crawler/web/plugin.py: `newsmon_search(q, company, source, since, limit)`
+(the ids `newsmon search` shows, as a JSON array), `newsmon_sources()` (the
+configured sources as JSON) and `newsmon_health(source)` (newsmon sources'
+health as JSON).
 """
 
 from __future__ import annotations
 
-from crawler.archive.search import HIGHLIGHT
+from crawler.archive import listings
+from crawler.archive.listings import also_on_sql
+from crawler.archive.search import SNIPPET_SQL
 
-# -- per-row fragments (correlated subqueries; `a` is the shown article) -------------
-ALSO_ON = """(SELECT group_concat(source, ', ') FROM (
-        SELECT DISTINCT c.source FROM articles c
-        WHERE (c.id = COALESCE(a.duplicate_of, a.id) OR c.duplicate_of = COALESCE(a.duplicate_of, a.id))
-          AND c.source IS NOT a.source ORDER BY c.id))"""
-COPIES = "(SELECT COUNT(*) + 1 FROM articles c WHERE c.duplicate_of = COALESCE(a.duplicate_of, a.id))"
-COMPANIES = ("(SELECT group_concat(company, ', ') FROM "
-             "(SELECT company FROM mentions m WHERE m.article_id = a.id ORDER BY m.count DESC))")
-ARTICLE_DATE = "COALESCE(a.published, a.fetched_at)"
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
-def since_condition(cutoff: str) -> str:
-    """The article's date (published, else fetched_at) >= `cutoff`, index-friendly."""
-    return f"(a.published >= {cutoff} OR (a.published IS NULL AND a.fetched_at >= {cutoff}))"
+def companies_sql(article: str) -> str:
+    """SQL expression: the companies article `article` names, most named first."""
+    return ("(SELECT group_concat(company, ', ') FROM "
+            f"(SELECT company FROM mentions m WHERE m.article_id = {article} ORDER BY m.count DESC))")
 
 
 # -- canned queries ------------------------------------------------------------------
+# listings.LATEST_STORIES_SQL (story_summary by first_seen, newest first), with the
+# outlets and companies of the rows shown.
 LATEST_STORIES = f"""
-SELECT a.id AS story_id, {ARTICLE_DATE} AS date, a.title, a.source, {ALSO_ON} AS also_on,
-       {COPIES} AS copies, {COMPANIES} AS companies, a.url
-FROM articles a
-WHERE +a.duplicate_of IS NULL
-ORDER BY a.id DESC
-LIMIT 100"""
+SELECT l.story_id, COALESCE(l.published, l.fetched_at) AS date, l.title, l.source,
+       {also_on_sql("l.story_id", "l.source")} AS also_on, l.copies,
+       {companies_sql("l.story_id")} AS companies, l.url
+FROM ({listings.latest_stories_sql(100)}) AS l
+ORDER BY l.first_seen DESC, l.story_id DESC"""
 
-# The same semantics as `newsmon search` (crawler/archive/search.py): FTS5 syntax on
-# title and body, one row per story (its original when that matches, else the first
-# copy that does), --company / --source / --since filters, newest first. An empty
-# query returns nothing rather than an FTS5 syntax error. Every match is ranked to
-# keep one per story, but the snippet and also-on are computed for the shown rows
-# only (CROSS JOIN keeps that order: shown rows first, then their FTS row).
+# `newsmon search` itself chooses the ids (crawler/archive/search.py search_ids: FTS5
+# syntax on title and body, one row per story, company/source/since filters, newest
+# first); this adds the columns shown, for those rows only, in that order. An empty
+# query returns nothing; a query FTS5 cannot parse fails with FTS5's own message, from
+# the EXISTS test run before newsmon_search (whose errors SQLite would only report as
+# "user-defined function raised exception"); a query nothing matches stops there.
 SEARCH = f"""
-WITH hits AS (
-    SELECT a.id, a.duplicate_of, COALESCE(a.duplicate_of, a.id) AS story_id,
-           {ARTICLE_DATE} AS date
-    FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-    WHERE :q != '' AND articles_fts MATCH :q
-      AND (:source = '' OR a.source = :source)
-      AND (:since = '' OR {ARTICLE_DATE} >= newsmon_since(:since))
-      AND (:company = '' OR a.id IN
-           (SELECT article_id FROM mentions WHERE company = newsmon_company(:company)))),
-shown AS (
-    SELECT id, story_id, date FROM (
-        SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id
-                                     ORDER BY duplicate_of IS NOT NULL, id) AS nth
-        FROM hits)
-    WHERE nth = 1
-    ORDER BY date DESC, id DESC
-    LIMIT 100)
-SELECT shown.story_id, shown.date, a.title, a.source, {ALSO_ON} AS also_on,
-       snippet(articles_fts, 1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', ' … ', 24) AS snippet, a.url
-FROM shown CROSS JOIN articles a ON a.id = shown.id
-     CROSS JOIN articles_fts ON articles_fts.rowid = shown.id
+SELECT COALESCE(a.duplicate_of, a.id) AS story_id, COALESCE(a.published, a.fetched_at) AS date,
+       a.title, a.source, {also_on_sql("COALESCE(a.duplicate_of, a.id)", "a.source")} AS also_on,
+       {SNIPPET_SQL} AS snippet, a.url
+FROM json_each(CASE WHEN :q != '' AND EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :q)
+                    THEN newsmon_search(:q, :company, :source, :since, 100) END) AS hit
+     CROSS JOIN articles a ON a.id = hit.value
+     CROSS JOIN articles_fts ON articles_fts.rowid = hit.value
 WHERE articles_fts MATCH :q
-ORDER BY shown.date DESC, shown.id DESC"""
+ORDER BY hit.key"""
 
-# mentions' rowid grows as articles are stored (retag rewrites in id order too), so
-# ORDER BY m.rowid DESC walks the mentions(company) index newest first without a sort.
+# listings.COMPANY_TIMELINE_SQL (stories naming the company in any case, newest first
+# by their date shown; `since` is a date such as 2026-05-01), with the mention's details.
 COMPANY_TIMELINE = f"""
-SELECT a.id AS story_id, {ARTICLE_DATE} AS date, a.title, a.source, {ALSO_ON} AS also_on,
-       m.count AS mentions, m.in_title, m.snippet, a.url
-FROM mentions m JOIN articles a ON a.id = m.article_id
-WHERE m.company = newsmon_company(:company) AND a.duplicate_of IS NULL
-ORDER BY m.rowid DESC
-LIMIT 200"""
+SELECT t.story_id, t.shown AS date, t.title, t.source,
+       {also_on_sql("t.story_id", "t.source")} AS also_on, t.copies,
+       m.count AS mentions, m.in_title, m.snippet, t.url
+FROM ({listings.company_timeline_sql(200)}) AS t
+     LEFT JOIN mentions m ON m.article_id = t.story_id AND m.company = :company COLLATE NOCASE
+ORDER BY t.shown DESC, t.story_id DESC"""
 
 STORY = f"""
 SELECT a.id, CASE WHEN a.duplicate_of IS NULL THEN 'original' ELSE 'copy' END AS role,
-       a.source, a.title, a.published, a.fetched_at, a.similarity, {COMPANIES} AS companies, a.url
-FROM articles a
-WHERE a.id = (SELECT COALESCE(duplicate_of, id) FROM articles WHERE id = :id)
-   OR a.duplicate_of = (SELECT COALESCE(duplicate_of, id) FROM articles WHERE id = :id)
+       a.source, a.title, a.published, a.fetched_at, a.similarity,
+       {companies_sql("a.id")} AS companies, a.url
+FROM (SELECT COALESCE(duplicate_of, id) AS root FROM articles WHERE id = :id) AS story
+     CROSS JOIN articles a ON a.id = story.root OR a.duplicate_of = story.root
 ORDER BY a.duplicate_of IS NOT NULL, a.id"""
 
 ALERT_RULES = """
@@ -134,7 +117,8 @@ ORDER BY al.id DESC
 LIMIT 50"""
 
 # newsmon_health() is `newsmon sources`' health (crawler/archive/runs.py), computed by
-# the same Python function for each configured source.
+# the same Python function for each configured source; its last run as runs.last_runs
+# finds it (runs_source_id).
 SOURCE_HEALTH = """
 SELECT s.source, json_extract(s.health, '$.status') AS health,
        json_extract(s.health, '$.reason') AS why, s.schedule,
@@ -142,81 +126,76 @@ SELECT s.source, json_extract(s.health, '$.status') AS health,
 FROM (SELECT json_extract(value, '$.name') AS source, json_extract(value, '$.schedule') AS schedule,
              newsmon_health(json_extract(value, '$.name')) AS health
       FROM json_each(newsmon_sources())) s
-LEFT JOIN runs r ON r.id = (SELECT id FROM runs WHERE source = s.source
-                            ORDER BY started DESC LIMIT 1)
+LEFT JOIN runs r ON r.id = (SELECT id FROM runs WHERE source = s.source ORDER BY id DESC LIMIT 1)
 ORDER BY health = 'ok', s.source"""
 
-RECENT_RUNS = """
-SELECT id, source, started, finished, outcome, requests, new_articles, duplicates,
-       not_modified, dropped, errors, details
-FROM runs
-WHERE (:source = '' OR source = :source)
-ORDER BY id DESC
-LIMIT 200"""
+RECENT_RUNS = listings.recent_runs_sql(200)
 
 # One entry per story the rule fired on (whatever its channels and copies), newest
-# first, shown as the story's current original: the alerted article may be a copy
-# stored before the original took over.
+# first, shown as the story's current original: the alerted story may have become a
+# copy of an original stored later. The rule's stories are read through the
+# alerts (rule, story_id, ...) index, then only the newest are resolved to articles.
 RULE_FEED = f"""
+WITH fired AS (
+    SELECT story_id, MIN(created) AS fired FROM alerts WHERE rule = :rule
+    GROUP BY story_id ORDER BY fired DESC LIMIT 200),
+f AS (
+    SELECT COALESCE(x.duplicate_of, x.id) AS story, MIN(fired.fired) AS fired
+    FROM fired CROSS JOIN articles x ON x.id = fired.story_id
+    GROUP BY story)
 SELECT a.id AS story_id, f.fired, a.title, a.url, a.source, a.published, a.fetched_at,
        COALESCE(a.description, substr(a.body, 1, 400)) AS summary,
-       {ALSO_ON} AS also_on, {COMPANIES} AS companies
-FROM (SELECT COALESCE(x.duplicate_of, x.id) AS story, MIN(al.created) AS fired
-      FROM alerts al JOIN articles x ON x.id = al.article_id
-      WHERE al.rule = :rule
-      GROUP BY story) f
-JOIN articles a ON a.id = f.story
+       {also_on_sql("a.id", "a.source")} AS also_on, {companies_sql("a.id")} AS companies
+FROM f CROSS JOIN articles a ON a.id = f.story
 ORDER BY f.fired DESC, a.id DESC
 LIMIT 50"""
 
 # -- the home page -----------------------------------------------------------------
-HOME_STORIES = LATEST_STORIES.replace("LIMIT 100", "LIMIT 12")
+# (sql, params) of each panel.
+HOME_STORIES = (LATEST_STORIES, {"limit": 12, "source": ""})
 
-# Distinct stories (copies left out) naming each company, by the article's date.
-COMPANIES_THIS_WEEK = f"""
+# Stories naming each company (copies left out) by the story's date shown, this week
+# and the week before: story_summary_shown picks the last 14 days' stories.
+COMPANIES_THIS_WEEK = ("""
 SELECT m.company,
-       SUM({ARTICLE_DATE} >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days')) AS this_week,
-       SUM({ARTICLE_DATE} < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days')) AS last_week
-FROM articles a CROSS JOIN mentions m ON m.article_id = a.id   -- articles first: by date
-WHERE {since_condition("strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-14 days')")}
-  AND +a.duplicate_of IS NULL
+       COUNT(CASE WHEN s.shown >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days') THEN 1 END)
+         AS this_week,
+       COUNT(CASE WHEN s.shown < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days') THEN 1 END)
+         AS last_week
+FROM story_summary s INDEXED BY story_summary_shown CROSS JOIN mentions m ON m.article_id = s.story_id
+WHERE s.shown >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-14 days')
 GROUP BY m.company
 ORDER BY this_week DESC, last_week DESC, m.company
-LIMIT 15"""
+LIMIT 15""", {})
 
-HOME_PROBLEMS = PROBLEM_ALERTS.replace("LIMIT 50", "LIMIT 10")
-HOME_SOURCES_NEEDING_ATTENTION = f"SELECT * FROM ({SOURCE_HEALTH}) WHERE health != 'ok'"
+HOME_PROBLEMS = (PROBLEM_ALERTS.replace("LIMIT 50", "LIMIT 10"), {})
+HOME_SOURCES_NEEDING_ATTENTION = (f"SELECT * FROM ({SOURCE_HEALTH}) WHERE health != 'ok'", {})
 
 # -- dashboard charts (Vega-Lite; each links to its SQL, open and editable) ----------
 # News charts cover the 30 days up to the newest story (not after now), so an
 # archive that is not crawled every day still shows its last month of news.
-NEWS_WINDOW_END = ("(SELECT MIN(MAX(published), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
-                   " FROM articles WHERE published IS NOT NULL)")
 CHART_COMPANY_STORIES = f"""
-WITH window_end AS (SELECT COALESCE({NEWS_WINDOW_END},
-                                    strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) AS day_end),
-recent AS (
-    SELECT a.id, substr({ARTICLE_DATE}, 1, 10) AS day
-    FROM articles a, window_end
-    WHERE {since_condition("strftime('%Y-%m-%dT%H:%M:%SZ', window_end.day_end, '-30 days')")}
-      AND {ARTICLE_DATE} <= window_end.day_end AND +a.duplicate_of IS NULL),
+WITH window_end AS (SELECT MIN(COALESCE(MAX(shown), {NOW}), {NOW}) AS day_end FROM story_summary),
 per_day AS (
-    SELECT m.company, recent.day, COUNT(*) AS stories
-    FROM recent JOIN mentions m ON m.article_id = recent.id
-    GROUP BY m.company, recent.day),
+    SELECT m.company, substr(s.shown, 1, 10) AS day, COUNT(*) AS stories
+    FROM window_end CROSS JOIN story_summary s INDEXED BY story_summary_shown
+         CROSS JOIN mentions m ON m.article_id = s.story_id
+    WHERE s.shown >= strftime('%Y-%m-%dT%H:%M:%SZ', window_end.day_end, '-30 days')
+      AND s.shown <= window_end.day_end
+    GROUP BY m.company, day),
 top AS (SELECT company FROM per_day GROUP BY company ORDER BY SUM(stories) DESC LIMIT 8)
 SELECT day, company, stories FROM per_day WHERE company IN (SELECT company FROM top)
 ORDER BY day, company"""
 
-# New stories per source per day as each crawl counted them (runs.new_articles),
-# read through the runs(source, started) index, one seek per configured source.
+# New stories per day per source as the archive holds them: originals by the day they
+# were stored, read through articles_fetched (the last 30 days only).
 CHART_SOURCE_STORIES = """
-SELECT substr(started, 1, 10) AS day, source, SUM(new_articles) AS stories
-FROM runs
-WHERE source IN (SELECT json_extract(value, '$.name') FROM json_each(newsmon_sources()))
-  AND started >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-30 days')
-GROUP BY day, source
-ORDER BY day, source"""
+SELECT substr(a.fetched_at, 1, 10) AS day, a.source, COUNT(*) AS stories
+FROM articles a INDEXED BY articles_fetched
+WHERE a.fetched_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-30 days')
+  AND a.duplicate_of IS NULL
+GROUP BY day, a.source
+ORDER BY day, a.source"""
 
 CHART_ALERTS = """
 SELECT substr(COALESCE(sent, created), 1, 10) AS day, status, COUNT(*) AS alerts
@@ -234,9 +213,11 @@ SELECT health, COUNT(*) AS sources FROM ({SOURCE_HEALTH}) GROUP BY health ORDER 
 CANNED = {
     "latest_stories": {
         "title": "Latest stories",
-        "description": "The 100 stories stored last, one row per story, with the other "
-                       "outlets that ran it (also_on) and the companies it names.",
+        "description": "The stories newsmon saw last (100 unless limit says), one row per "
+                       "story, with the other outlets that ran it (also_on), its copies and "
+                       "the companies it names; source is optional.",
         "sql": LATEST_STORIES,
+        "params": ["source", "limit"],
     },
     "search": {
         "title": "Search",
@@ -248,9 +229,11 @@ CANNED = {
     },
     "company_timeline": {
         "title": "Company timeline",
-        "description": "Stories that name a tracked company, newest first.",
+        "description": "Stories that name a tracked company (any case), newest first by "
+                       "their date; since (a date such as 2026-05-01) and limit (200) are "
+                       "optional.",
         "sql": COMPANY_TIMELINE,
-        "params": ["company"],
+        "params": ["company", "since", "limit"],
     },
     "story": {
         "title": "A story and its copies",
@@ -284,9 +267,10 @@ CANNED = {
     },
     "recent_runs": {
         "title": "Recent runs",
-        "description": "The last crawls, one row per source per crawl, newest first.",
+        "description": "The last crawls (200 unless limit says), one row per source per "
+                       "crawl, newest first.",
         "sql": RECENT_RUNS,
-        "params": ["source"],
+        "params": ["source", "limit"],
     },
     "rule_feed": {
         "title": "Stories an alert rule fired on",
@@ -310,7 +294,7 @@ CHARTS = {
         },
     },
     "source-stories": {
-        "title": "New stories per day per source (last 30 days)",
+        "title": "New stories per day per source (stored in the last 30 days)",
         "sql": CHART_SOURCE_STORIES,
         "display": {
             "mark": {"type": "bar", "tooltip": True},
