@@ -24,7 +24,7 @@ LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=Fals
               help="Seconds after which a crawl is stopped and its runs recorded as failed.")
 @click.option("--alerts-every", type=float, default=60.0, show_default=True,
               help="Seconds between `newsmon alerts send` runs (0: never).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Most sources crawled together by one crawl process (1: one per source).")
 @click.option("--batch-window", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="Seconds to wait for more sources to fall due before starting a crawl.")

@@ -91,7 +91,7 @@ class Options:
     crawl_timeout: float = 1800.0   # a crawl running longer is stopped and marked failed
     alerts_every: float = 60.0      # `newsmon alerts send` period (0: never)
     crawl_log_level: str = "WARNING"
-    batch_size: int = 1000          # most sources in one crawl child
+    batch_size: int = 2000          # most sources in one crawl child
     batch_window: float = 2.0       # wait this long for more sources to fall due together
 
 
