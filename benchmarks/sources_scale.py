@@ -1,7 +1,7 @@
 """How many sources one daemon keeps on time: N feeds on `every 1m`, the real daemon.
 
     python benchmarks/sources_scale.py [--sources 2000] [--hosts 200] [--seconds 180]
-                                       [--new-per-minute 20] [--batch-sizes 1000,1]
+                                       [--new-per-minute 20] [--batch-sizes 2000,1]
 
 Serves N RSS feeds over up to 200 loopback hosts (127.0.1.1-127.0.1.200,
 tests/feedfarm.py: one asyncio loop in this process; every feed answers 304
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     parser.add_argument("--grace", type=float, default=30.0,
                         help="due times this close to the end are not counted (default 30)")
     parser.add_argument("--new-per-minute", type=float, default=20.0)
-    parser.add_argument("--batch-sizes", default="1000,1",
+    parser.add_argument("--batch-sizes", default="2000,1",
                         help="run models to compare (default: 1000 = batched, 1 = old model)")
     args = parser.parse_args(argv)
     results = {}
