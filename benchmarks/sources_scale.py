@@ -7,7 +7,7 @@ Serves N RSS feeds over up to 200 loopback hosts (127.0.1.1-127.0.1.200,
 tests/feedfarm.py: one asyncio loop in this process; every feed answers 304
 when unchanged, and `--new-per-minute` random feeds gain an article each
 minute), writes a config with one source per feed on `every 1m`, and runs
-`newsmon schedule` against it for `--seconds`, once per batch size (1000 is the
+`newsmon schedule` against it for `--seconds`, once per batch size (2000 is the
 default run model; 1 is the old one child per source). Then it prints, per
 run model, side by side:
 
