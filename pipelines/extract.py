@@ -60,10 +60,10 @@ class ExtractPipeline:
         configured = settings.get("NEWSMON_EXTRACT_WORKERS")
         pipeline = cls(
             workers=(os.cpu_count() or 1) if configured is None else int(configured),
-            min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
-            tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER", 2000),
-            timeout=settings.getfloat("NEWSMON_EXTRACTION_TIMEOUT", 30.0),
-            max_elements=settings.getint("NEWSMON_MAX_PAGE_ELEMENTS", 30000),
+            min_words=settings.getint("NEWSMON_MIN_WORDS"),
+            tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER"),
+            timeout=settings.getfloat("NEWSMON_EXTRACTION_TIMEOUT"),
+            max_elements=settings.getint("NEWSMON_MAX_PAGE_ELEMENTS"),
         )
         crawler.signals.connect(pipeline._request_scheduled, signal=signals.request_scheduled)
         return pipeline

@@ -50,9 +50,9 @@ class StorePipeline:
         settings = crawler.settings
         return cls(
             archive_path=settings["NEWSMON_ARCHIVE"],
-            batch_size=settings.getint("NEWSMON_STORE_BATCH", 50),
-            flush_seconds=settings.getfloat("NEWSMON_STORE_FLUSH_SECONDS", 1.0),
-            near_threshold=settings.getfloat("NEWSMON_DEDUP_THRESHOLD", 0.5),
+            batch_size=settings.getint("NEWSMON_STORE_BATCH"),
+            flush_seconds=settings.getfloat("NEWSMON_STORE_FLUSH_SECONDS"),
+            near_threshold=settings.getfloat("NEWSMON_DEDUP_THRESHOLD"),
             stats=crawler.stats,
         )
 

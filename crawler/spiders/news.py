@@ -41,16 +41,16 @@ class NewsSpider(scrapy.Spider):
     def update_settings(cls, settings):
         """Apply the TOML config, so `scrapy crawl news` equals `newsmon crawl`."""
         super().update_settings(settings)
-        if settings.get("NEWSMON_CONFIG") is None:
+        if settings.get("NEWSMON_ARCHIVE") is None:   # no config applied yet (scrapy crawl news)
             config = load_config(settings.get("NEWSMON_CONFIG_PATH"))
             settings.setdict(settings_from_config(config), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        config = crawler.settings["NEWSMON_CONFIG"]
         only = crawler.settings.getlist("NEWSMON_ONLY_SOURCES")
-        spider.sources = [s for s in config.sources if not only or s.name in only]
+        spider.sources = [s for s in crawler.settings.getlist("NEWSMON_SOURCES")
+                          if not only or s.name in only]
         spider.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
         spider.max_listing_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.max_sitemap_depth = crawler.settings.getint("NEWSMON_MAX_SITEMAP_DEPTH")
