@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Self
 
 from scrapy import signals
+from scrapy.crawler import Crawler
 
 from crawler.text.extraction import Rejection, to_utc_iso
-from crawler.items import Rejected
+from crawler.items import ArticleItem, Rejected
 from crawler.net.urls import preferred_url
 from pipelines.extractpool import ExtractionPool, extract_bounded
 
@@ -55,7 +57,7 @@ class ExtractPipeline:
                                    max_elements) if workers > 0 else None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         configured = settings.get("NEWSMON_EXTRACT_WORKERS")
         pipeline = cls(
@@ -73,7 +75,7 @@ class ExtractPipeline:
         if self.pool is not None and request.meta.get("newsmon_kind") == "article":
             self.pool.start()
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.stop()
 
@@ -82,7 +84,7 @@ class ExtractPipeline:
             return extract_bounded(html, url, self.min_words, self.max_elements)
         return await self.pool.extract(html, url)
 
-    async def process_item(self, item):
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
         html = item.get("html")
         if html is None:
             raise Rejected("not_html", item.get("content_type") or "no content type")

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from typing import Self
 
 from scrapy.crawler import Crawler
 
 from crawler.config.scrapy_settings import tracked_companies
+from crawler.items import ArticleItem
 from crawler.text.companies import Company
 from crawler.text.tagging import CompanyMatcher
 
@@ -28,10 +30,10 @@ class TaggingPipeline:
         logger.debug("tagging %d companies", len(self.matcher.companies))
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(tracked_companies(crawler), stats=crawler.stats)
 
-    def process_item(self, item):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
         mentions = self.matcher.find_mentions(item.get("title") or "", item.get("body") or "")
         item["mentions"] = [asdict(mention) for mention in mentions]
         if self.stats is not None:

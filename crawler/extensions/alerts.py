@@ -14,8 +14,10 @@ crawl: undelivered alerts stay in the outbox for `newsmon alerts send`.
 from __future__ import annotations
 
 import logging
+from typing import Self
 
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
@@ -38,7 +40,7 @@ class AlertsExtension:
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("NEWSMON_ALERTS_ENABLED"):
             raise NotConfigured("alerts turned off (NEWSMON_ALERTS_ENABLED)")
