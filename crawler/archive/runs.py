@@ -29,6 +29,11 @@ def record_runs(db: Database, runs: list[dict]) -> list[int]:
     return ids
 
 
+def has_runs(db: Database, source: str) -> bool:
+    """Did `source` ever run (its articles are in the archive even if it left the config)?"""
+    return db.execute("SELECT 1 FROM runs WHERE source = ? LIMIT 1", [source]).fetchone() is not None
+
+
 def runs_by_id(db: Database, run_ids) -> list[dict]:
     ids = list(run_ids)
     if not ids:
