@@ -35,20 +35,11 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+from _daemonproc import stop_daemon, vm_kb  # noqa: E402
 from fixtureweb import AIWIRE_FEEDS, Entry, article_page, serve_fixture_web, write_config_file  # noqa: E402
 
 PUBLISH_EVERY = 5
 SAMPLE_SECONDS = 0.2
-
-
-def vm_kb(pid: int, field: str) -> int:
-    """VmHWM / VmRSS of a process in kB (0 if it is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
-    return int(match.group(1)) if match else 0
 
 
 def child_tree_peak_kb(daemon_pid: int) -> int:
@@ -135,12 +126,7 @@ class Soak:
 
 def stop(daemon: subprocess.Popen) -> tuple[int | None, float]:
     began = time.monotonic()
-    daemon.send_signal(signal.SIGTERM)
-    try:
-        code = daemon.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(daemon.pid, signal.SIGKILL)
-        code = None
+    code = stop_daemon(daemon, timeout=20)
     return code, time.monotonic() - began
 
 

@@ -30,11 +30,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import resource
-import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +45,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+from _daemonproc import stop_daemon, vm_kb  # noqa: E402
 from feedfarm import FeedFarm  # noqa: E402
 from fixtureweb import to_toml  # noqa: E402
 
@@ -61,15 +59,6 @@ def write_config(farm: FeedFarm, folder: Path) -> Path:
     path = folder / "newsmon.toml"
     path.write_text(to_toml(data), encoding="utf-8")
     return path
-
-
-def vm_kb(pid: int, field: str = "VmHWM") -> int:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
-    return int(match.group(1)) if match else 0
 
 
 class Sampler(threading.Thread):
@@ -163,12 +152,7 @@ def run_model(args, batch_size: int) -> dict:
             publisher.start()
             time.sleep(args.seconds)
             end = time.time()
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                code = daemon.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                code = daemon.wait()
+            code = stop_daemon(daemon, timeout=60)
             sampler.stop_event.set()
             publisher.stop_event.set()
             after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -84,9 +84,18 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
-# newsmon's own settings (defaults; the config overrides most of them).
-NEWSMON_CONFIG_PATH = None          # None: $NEWSMON_CONFIG or the built-in config
+# newsmon's own settings: each declared here once, with its default. Components read
+# them as plain values (never the Config object); `settings_from_config`
+# (crawler/config/scrapy_settings.py) sets those that come from the user's config.
+NEWSMON_CONFIG_PATH = None          # config file to load; None: $NEWSMON_CONFIG or the built-in config
+NEWSMON_ARCHIVE = None              # archive file ([archive] path); None until a config is applied
+NEWSMON_SOURCES = []                # crawler.config.loader.Source values ([[sources]])
 NEWSMON_ONLY_SOURCES = []           # crawl only these sources (newsmon crawl --source)
+NEWSMON_COMPANIES = []              # the user's [[companies]] tables
+NEWSMON_USE_BUILTIN_COMPANIES = True  # [tagging] builtin
+NEWSMON_ALERTS = []                 # the [[alerts]] tables
+NEWSMON_ALERTS_ENABLED = True       # False: the crawl never alerts (the rules stay for `alerts send`)
+NEWSMON_DEDUP_THRESHOLD = 0.5       # [dedup] threshold: near-copy similarity
 NEWSMON_MIN_WORDS = 50              # shorter bodies are dropped as too_short
 NEWSMON_EXTRACT_WORKERS = None      # None: one extraction process per core; 0: inline
 NEWSMON_EXTRACT_TASKS_PER_WORKER = 2000  # recycle workers: bounded memory in long crawls

@@ -11,30 +11,36 @@ run or an older one, is visible.
 
 from __future__ import annotations
 
+from typing import Self
+
+from scrapy.crawler import Crawler
+from sqlite_utils import Database
+
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import is_seen
-from crawler.items import Rejected
+from crawler.items import ArticleItem, Rejected
 from crawler.text.neardup import fingerprints
 
 
 class DedupPipeline:
     def __init__(self, archive_path: str):
         self.archive_path = archive_path
-        self.db = None
+        self.db: Database | None = None
         self.urls_this_run: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler.settings["NEWSMON_ARCHIVE"])
 
-    def open_spider(self):
+    def open_spider(self) -> None:
         self.db = open_archive(self.archive_path)
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        assert self.db is not None, "open_spider opens the archive"
         url = item["url"]
         if url in self.urls_this_run or is_seen(self.db, url):
             raise Rejected("duplicate_url", url)

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Self
 
 from scrapy import signals
+from scrapy.crawler import Crawler
 
 from crawler.text.extraction import Rejection, to_utc_iso
-from crawler.items import Rejected
+from crawler.items import ArticleItem, Rejected
 from crawler.net.urls import preferred_url
 from pipelines.extractpool import ExtractionPool, extract_bounded
 
@@ -55,15 +57,15 @@ class ExtractPipeline:
                                    max_elements) if workers > 0 else None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         configured = settings.get("NEWSMON_EXTRACT_WORKERS")
         pipeline = cls(
             workers=(os.cpu_count() or 1) if configured is None else int(configured),
-            min_words=settings.getint("NEWSMON_MIN_WORDS", 50),
-            tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER", 2000),
-            timeout=settings.getfloat("NEWSMON_EXTRACTION_TIMEOUT", 30.0),
-            max_elements=settings.getint("NEWSMON_MAX_PAGE_ELEMENTS", 30000),
+            min_words=settings.getint("NEWSMON_MIN_WORDS"),
+            tasks_per_worker=settings.getint("NEWSMON_EXTRACT_TASKS_PER_WORKER"),
+            timeout=settings.getfloat("NEWSMON_EXTRACTION_TIMEOUT"),
+            max_elements=settings.getint("NEWSMON_MAX_PAGE_ELEMENTS"),
         )
         crawler.signals.connect(pipeline._request_scheduled, signal=signals.request_scheduled)
         return pipeline
@@ -73,7 +75,7 @@ class ExtractPipeline:
         if self.pool is not None and request.meta.get("newsmon_kind") == "article":
             self.pool.start()
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.stop()
 
@@ -82,7 +84,7 @@ class ExtractPipeline:
             return extract_bounded(html, url, self.min_words, self.max_elements)
         return await self.pool.extract(html, url)
 
-    async def process_item(self, item):
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
         html = item.get("html")
         if html is None:
             raise Rejected("not_html", item.get("content_type") or "no content type")

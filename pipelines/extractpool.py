@@ -108,15 +108,16 @@ class ExtractionPool:
     def started(self) -> bool:
         return self._pool is not None
 
-    def start(self) -> None:
+    def start(self) -> ProcessPool:
         """Spawn the workers now (idempotent); a no-op task makes pebble start them at once."""
         if self._pool is not None:
-            return
+            return self._pool
         self._pool = ProcessPool(
             max_workers=self.workers, max_tasks=self.tasks_per_worker,
             initializer=die_with_parent, initargs=(os.getpid(),),
             context=multiprocessing.get_context("spawn"))
         self._pool.schedule(os.getpid)
+        return self._pool
 
     def stop(self) -> None:
         if self._pool is not None:
@@ -125,8 +126,7 @@ class ExtractionPool:
             pool.join()
 
     async def extract(self, html: str, url: str):
-        self.start()
-        future = self._pool.schedule(
+        future = self.start().schedule(
             extract_bounded, args=(html, url, self.min_words, self.max_elements),
             timeout=self.timeout)
         try:

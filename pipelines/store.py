@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Self
 
+from scrapy.crawler import Crawler
+from sqlite_utils import Database
 from twisted.internet import task
 
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.errors import note_archive_error
+from crawler.items import ArticleItem
 from crawler.stats import UNWRITTEN_STAT, source_key
 
 logger = logging.getLogger(__name__)
@@ -41,36 +45,37 @@ class StorePipeline:
         self.near_threshold = near_threshold
         self.stats = stats
         self.pending: list[dict] = []
-        self.db = None
-        self._timer = None
+        self.db: Database | None = None
+        self._timer: task.LoopingCall | None = None
         self._failing = False    # after a failed write, retry with the timer only, not per item
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         return cls(
             archive_path=settings["NEWSMON_ARCHIVE"],
-            batch_size=settings.getint("NEWSMON_STORE_BATCH", 50),
-            flush_seconds=settings.getfloat("NEWSMON_STORE_FLUSH_SECONDS", 1.0),
-            near_threshold=settings.getfloat("NEWSMON_DEDUP_THRESHOLD", 0.5),
+            batch_size=settings.getint("NEWSMON_STORE_BATCH"),
+            flush_seconds=settings.getfloat("NEWSMON_STORE_FLUSH_SECONDS"),
+            near_threshold=settings.getfloat("NEWSMON_DEDUP_THRESHOLD"),
             stats=crawler.stats,
         )
 
-    def open_spider(self):
+    def open_spider(self) -> None:
         self.db = open_archive(self.archive_path)
-        self._timer = task.LoopingCall(self.flush)
-        self._timer.start(self.flush_seconds, now=False)
+        self._timer = timer = task.LoopingCall(self.flush)
+        timer.start(self.flush_seconds, now=False)
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()
         if self.pending:
             self._give_up(self.pending)
             self.pending = []
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
 
-    def process_item(self, item):
+    def process_item(self, item: ArticleItem) -> ArticleItem:
         self.pending.append(dict(item))
         if len(self.pending) >= self.batch_size and not self._failing:
             self.flush()

@@ -117,6 +117,17 @@ def write_config(fixture_web):
 # Real servers, so alert tests exercise apprise's HTTP and SMTP code over real sockets.
 
 
+def newsmon_crawler(settings: dict | None = None):
+    """A Scrapy crawler for building one component: newsmon's own settings (crawler/settings.py,
+    where each default is declared) with `settings` on top, Scrapy's components otherwise."""
+    from scrapy.utils.test import get_crawler
+
+    import crawler.settings as project
+
+    ours = {name: value for name, value in vars(project).items() if name.startswith("NEWSMON_")}
+    return get_crawler(settings_dict={**ours, **(settings or {})})
+
+
 def unused_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on (right now): connections to it are refused."""
     with socket.socket() as probe:

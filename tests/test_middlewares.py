@@ -13,6 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from conftest import newsmon_crawler
 from crawler.archive.fetchstate import listing_validators
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.redirectloop import RedirectLoopMiddleware
@@ -34,7 +35,7 @@ def crawl(tmp_path, db):
     A fresh crawler each time, as each `newsmon crawl` is; `db` is the archive it writes.
     """
     def run(*requests: Request, reason: str = "finished") -> list[Response]:
-        crawler = get_crawler(settings_dict={"NEWSMON_ARCHIVE": str(tmp_path / "archive.db"),
+        crawler = newsmon_crawler({"NEWSMON_ARCHIVE": str(tmp_path / "archive.db"),
                                              "EXTENSIONS_BASE": {}})   # none but ours listen
         middleware = ConditionalRequestMiddleware.from_crawler(crawler)
         responses = []

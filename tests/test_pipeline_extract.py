@@ -4,7 +4,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
+
+from conftest import newsmon_crawler
 
 from crawler.items import ArticleItem, Rejected
 from pipelines.extract import ExtractPipeline
@@ -18,7 +19,7 @@ def test_worker_count_setting(setting, workers):
     import os
 
     settings = {} if setting is None else {"NEWSMON_EXTRACT_WORKERS": setting}
-    pipeline = ExtractPipeline.from_crawler(get_crawler(settings_dict=settings))
+    pipeline = ExtractPipeline.from_crawler(newsmon_crawler(settings))
     assert pipeline.workers == (os.cpu_count() if workers == "cores" else workers)
 
 

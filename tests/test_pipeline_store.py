@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from scrapy.utils.test import get_crawler
+
+from conftest import newsmon_crawler
 
 from crawler.archive.errors import WRITE_ERROR_STAT
 from crawler.text.neardup import fingerprints
@@ -42,7 +43,7 @@ def article(n: int, body: str | None = None, source: str = "frontiernews") -> di
 @pytest.fixture
 def store(tmp_path, db):
     """A StorePipeline built by Scrapy from settings: batches of 3, no timed flush in the test."""
-    crawler = get_crawler(settings_dict={
+    crawler = newsmon_crawler({
         "NEWSMON_ARCHIVE": str(tmp_path / "archive.db"), "NEWSMON_STORE_BATCH": BATCH,
         "NEWSMON_STORE_FLUSH_SECONDS": 3600, "EXTENSIONS_BASE": {}})
     pipeline = StorePipeline.from_crawler(crawler)

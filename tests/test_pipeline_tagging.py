@@ -1,9 +1,9 @@
 """TaggingPipeline: settings in, item["mentions"] and stats out."""
 
 import pytest
-from scrapy.utils.test import get_crawler
-
+from conftest import newsmon_crawler
 from crawler.items import ArticleItem
+from crawler.text.companies import load_companies
 from pipelines.tagging import TaggingPipeline
 
 TITLE = "Amazon to invest another $4 billion in Anthropic"
@@ -11,7 +11,7 @@ BODY = "Amazon will invest an additional $4 billion in Anthropic, the companies 
 
 
 def build(settings=None):
-    crawler = get_crawler(settings_dict=settings or {})
+    crawler = newsmon_crawler(settings)
     crawler.stats.open_spider()
     return TaggingPipeline.from_crawler(crawler), crawler.stats
 
@@ -54,6 +54,6 @@ def test_companies_come_from_the_settings():
 
 
 def test_built_directly_with_plain_values():
-    pipeline = TaggingPipeline(companies=[{"name": "Acme Robotics"}], use_builtin=True)
+    pipeline = TaggingPipeline(load_companies(({"name": "Acme Robotics"},), use_builtin=True))
     item = pipeline.process_item({"title": "Acme Robotics and OpenAI", "body": ""})
     assert {m["company"] for m in item["mentions"]} == {"Acme Robotics", "OpenAI"}

@@ -17,7 +17,7 @@ from crawler.archive.errors import ArchiveCorrupt, ArchiveError, ArchiveMissing,
 from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
 
 __all__ = ["open_archive", "SCHEMA_VERSION", "schema_version", "ArchiveError", "ArchiveCorrupt",
-           "ArchiveMissing"]
+           "ArchiveMissing", "probe_write"]
 
 
 def open_archive(path: str | os.PathLike, *, timeout: float = 30.0,
@@ -46,6 +46,13 @@ def open_archive(path: str | os.PathLike, *, timeout: float = 30.0,
             raise ArchiveCorrupt(corrupt_message(path, exc)) from exc
         raise ArchiveError(f"{path}: cannot open archive: {exc}") from exc
     return db
+
+
+def probe_write(db: sqlite_utils.Database) -> None:
+    """Take the write lock and give it back: raises sqlite3.OperationalError when the
+    archive is read-only or another writer holds it."""
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("ROLLBACK")
 
 
 def corrupt_message(path, exc) -> str:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlite_utils import Database
+
+from crawler.archive.cursor import inserted_id
 from crawler.archive.fetchstate import record_outcome
 from crawler.archive.mentions import save_mentions
 from crawler.archive.neardup_index import add_signature, find_original
@@ -36,14 +39,14 @@ class Saved:
     duplicate_of: int | None = None
 
 
-def find_exact_original(db, body_hash: str) -> int | None:
+def find_exact_original(db: Database, body_hash: str) -> int | None:
     row = db.conn.execute(
         "SELECT COALESCE(duplicate_of, id) FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
         [body_hash]).fetchone()
     return row[0] if row else None
 
 
-def find_story(db, article: dict, threshold: float | None) -> tuple[int | None, float | None]:
+def find_story(db: Database, article: dict, threshold: float | None) -> tuple[int | None, float | None]:
     """(original id, similarity) of the story `article` belongs to, or (None, None)."""
     exact = find_exact_original(db, article["content_hash"])
     if exact is not None:
@@ -56,13 +59,13 @@ def find_story(db, article: dict, threshold: float | None) -> tuple[int | None, 
     return None, None
 
 
-def published_before(db, published: str | None, story_id: int) -> bool:
+def published_before(db: Database, published: str | None, story_id: int) -> bool:
     """Was an article published before the story's current original?"""
     row = db.conn.execute("SELECT published FROM articles WHERE id = ?", [story_id]).fetchone()
     return bool(published and row and row[0] and published < row[0])
 
 
-def make_original(db, article_id: int, old_original: int, similarity: float) -> None:
+def make_original(db: Database, article_id: int, old_original: int, similarity: float | None) -> None:
     """A copy published before the story's original was found later (the originating
     outlet crawled after a syndicator): it becomes the original, and the story's
     copies and alerts move to it, so a story has one id and fires once."""
@@ -74,7 +77,7 @@ def make_original(db, article_id: int, old_original: int, similarity: float) -> 
                 article_id, old_original)
 
 
-def _save_one(db, article: dict, threshold: float | None) -> Saved:
+def _save_one(db: Database, article: dict, threshold: float | None) -> Saved:
     existing = db.conn.execute("SELECT id FROM articles WHERE url = ?", [article["url"]]).fetchone()
     if existing:
         record_outcome(db, article.get("fetched_urls") or [article["url"]], source=article["source"],
@@ -84,8 +87,8 @@ def _save_one(db, article: dict, threshold: float | None) -> Saved:
     earlier = original is not None and published_before(db, article.get("published"), original)
     row = {**article, "duplicate_of": None if earlier else original,
            "similarity": None if earlier else similarity}
-    article_id = db.conn.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]).lastrowid
-    if earlier:
+    article_id = inserted_id(db.conn.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]))
+    if earlier and original is not None:
         make_original(db, article_id, original, similarity)
         original = None
     if article.get("mentions"):
@@ -98,7 +101,7 @@ def _save_one(db, article: dict, threshold: float | None) -> Saved:
     return Saved(article["url"], article["source"], article_id, status, original)
 
 
-def save_articles(db, articles: list[dict], *, near_threshold: float | None = None) -> list[Saved]:
+def save_articles(db: Database, articles: list[dict], *, near_threshold: float | None = None) -> list[Saved]:
     """Write a batch in one transaction; returns what became of each article."""
     with db.conn:
         return [_save_one(db, article, near_threshold) for article in articles]

@@ -17,6 +17,8 @@ the same transaction as the articles they describe.
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from crawler.text.utc import iso_now
 
 SEEN_OUTCOMES = ("stored", "duplicate", "not_article", "gone", "gave_up")
@@ -24,7 +26,7 @@ MAX_ATTEMPTS = 3
 PERMANENT_ERRORS = ("http_404", "http_410", "redirect_loop")
 
 
-def is_seen(db, url: str) -> bool:
+def is_seen(db: Database, url: str) -> bool:
     marks = ", ".join("?" * len(SEEN_OUTCOMES))
     row = db.conn.execute(
         f"SELECT 1 FROM fetch_state WHERE url = ? AND outcome IN ({marks})", [url, *SEEN_OUTCOMES]
@@ -32,12 +34,12 @@ def is_seen(db, url: str) -> bool:
     return row is not None
 
 
-def listing_validators(db, url: str) -> tuple[str | None, str | None]:
+def listing_validators(db: Database, url: str) -> tuple[str | None, str | None]:
     row = db.conn.execute("SELECT etag, last_modified FROM fetch_state WHERE url = ?", [url]).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
-def record_listing(db, url: str, *, kind: str, source: str, status: int,
+def record_listing(db: Database, url: str, *, kind: str, source: str, status: int,
                    etag: str | None, last_modified: str | None) -> None:
     """Remember a listing fetch; a 304 keeps the validators it was asked with."""
     now = iso_now()
@@ -54,7 +56,7 @@ def record_listing(db, url: str, *, kind: str, source: str, status: int,
     )
 
 
-def record_outcome(db, urls, *, source: str, outcome: str, article_id: int | None = None,
+def record_outcome(db: Database, urls, *, source: str, outcome: str, article_id: int | None = None,
                    status: int | None = 200) -> None:
     """Remember what became of every URL that led to one page."""
     now = iso_now()
@@ -70,7 +72,7 @@ def record_outcome(db, urls, *, source: str, outcome: str, article_id: int | Non
     )
 
 
-def record_failure(db, url: str, *, source: str, reason: str, status: int | None = None) -> str:
+def record_failure(db: Database, url: str, *, source: str, reason: str, status: int | None = None) -> str:
     """Remember a failed article fetch; returns the outcome: error, gave_up or gone."""
     row = db.conn.execute("SELECT attempts FROM fetch_state WHERE url = ?", [url]).fetchone()
     attempts = ((row[0] or 0) if row else 0) + 1
@@ -90,7 +92,7 @@ def record_failure(db, url: str, *, source: str, reason: str, status: int | None
     return outcome
 
 
-def urls_to_retry(db, source: str) -> list[str]:
+def urls_to_retry(db: Database, source: str) -> list[str]:
     """Article URLs of `source` whose last fetch failed for a reason that may pass."""
     return [row[0] for row in db.conn.execute(
         "SELECT url FROM fetch_state WHERE outcome = 'error' AND source = ? ORDER BY last_fetched",

@@ -16,6 +16,8 @@ and `last_runs` (runs.py), `archive_totals` and `articles_per_source`
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from crawler.archive.stories import outlets
 
 
@@ -80,7 +82,7 @@ COMPANY_DAILY_SQL = """
     GROUP BY day ORDER BY day"""
 
 
-def latest_stories(db, limit: int = 20, source: str | None = None) -> list[dict]:
+def latest_stories(db: Database, limit: int = 20, source: str | None = None) -> list[dict]:
     """The newest stories first seen, each with `outlets`: every source that ran it."""
     rows = list(db.query(LATEST_STORIES_SQL, {"limit": limit, "source": source}))
     by_story = outlets(db, [row["story_id"] for row in rows])
@@ -89,16 +91,16 @@ def latest_stories(db, limit: int = 20, source: str | None = None) -> list[dict]
     return rows
 
 
-def company_timeline(db, company: str, since: str | None = None, limit: int = 50) -> list[dict]:
+def company_timeline(db: Database, company: str, since: str | None = None, limit: int = 50) -> list[dict]:
     """Stories naming `company` (any case), newest first; `since` is an ISO cutoff."""
     return list(db.query(COMPANY_TIMELINE_SQL, {"company": company, "since": since, "limit": limit}))
 
 
-def company_daily(db, company: str, since: str) -> list[dict]:
+def company_daily(db: Database, company: str, since: str) -> list[dict]:
     """[{day, stories}] naming `company` since the ISO cutoff `since`."""
     return list(db.query(COMPANY_DAILY_SQL, {"company": company, "since": since}))
 
 
-def recent_runs(db, limit: int = 50, source: str | None = None) -> list[dict]:
+def recent_runs(db: Database, limit: int = 50, source: str | None = None) -> list[dict]:
     """The latest crawl runs, newest first (without their JSON details)."""
     return list(db.query(RECENT_RUNS_SQL, {"limit": limit, "source": source}))

@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+from sqlite_utils import Database
+
 from crawler.text.utc import iso
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ MERGE_PAGES = 500       # FTS5 'merge' work per call (leaf pages)
 MAX_MERGES = 200
 
 
-def refresh_statistics(db) -> None:
+def refresh_statistics(db: Database) -> None:
     """Planner statistics, cheaply: `PRAGMA optimize`, or ANALYZE when there are none."""
     db.conn.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
     has_stats = db.conn.execute(
@@ -39,7 +41,7 @@ def refresh_statistics(db) -> None:
     db.conn.commit()
 
 
-def merge_fts(db, pages: int = MERGE_PAGES, max_calls: int = MAX_MERGES) -> int:
+def merge_fts(db: Database, pages: int = MERGE_PAGES, max_calls: int = MAX_MERGES) -> int:
     """Merge FTS5 index segments, `pages` at a time, until done or `max_calls`; returns calls."""
     for calls in range(1, max_calls + 1):
         before = db.conn.total_changes
@@ -50,13 +52,13 @@ def merge_fts(db, pages: int = MERGE_PAGES, max_calls: int = MAX_MERGES) -> int:
     return max_calls
 
 
-def optimize_fts(db) -> None:
+def optimize_fts(db: Database) -> None:
     """Merge the whole FTS index into one segment (rewrites it: minutes on a large archive)."""
     with db.conn:
         db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
 
 
-def drop_old_bodies(db, keep_days: float, now: datetime | None = None) -> int:
+def drop_old_bodies(db: Database, keep_days: float, now: datetime | None = None) -> int:
     """Set the body of articles fetched more than `keep_days` ago to NULL; returns how many.
 
     One transaction per BODY_BATCH articles, found through the articles_fetched
@@ -78,12 +80,12 @@ def drop_old_bodies(db, keep_days: float, now: datetime | None = None) -> int:
     return dropped
 
 
-def vacuum(db) -> None:
+def vacuum(db: Database) -> None:
     """Rewrite the file (VACUUM): free pages go back to the disk, tables are packed again."""
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.execute("VACUUM")
 
 
-def checkpoint(db) -> None:
+def checkpoint(db: Database) -> None:
     """Copy the WAL into the file and truncate it."""
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

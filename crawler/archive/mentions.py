@@ -15,6 +15,8 @@ import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 
+from sqlite_utils import Database
+
 from crawler.text.utc import iso
 
 logger = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ INSERT_MENTION = (f"INSERT INTO mentions ({', '.join(MENTION_COLUMNS)}) "
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30)}
 
 
-def save_mentions(db, article_id: int, mentions: list[dict]) -> None:
+def save_mentions(db: Database, article_id: int, mentions: list[dict]) -> None:
     """Replace the article's mention rows with `mentions` (dicts as from `Mention`).
 
     Runs in the caller's transaction and does not commit: the store stage
@@ -39,7 +41,7 @@ def save_mentions(db, article_id: int, mentions: list[dict]) -> None:
     ])
 
 
-def _companies_of(db, ids: list[int]) -> dict[int, set[str]]:
+def _companies_of(db: Database, ids: list[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {i: set() for i in ids}
     marks = ", ".join("?" * len(ids))
     for article_id, company in db.conn.execute(
@@ -48,7 +50,7 @@ def _companies_of(db, ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def retag_archive(db, matcher, batch_size: int = 500) -> dict:
+def retag_archive(db: Database, matcher, batch_size: int = 500) -> dict:
     """Re-apply `matcher` (a CompanyMatcher) to every stored article.
 
     One transaction per batch of `batch_size` articles, so a retag of a large
@@ -94,7 +96,7 @@ RECENT_COMPANY_SQL = """
     WHERE s.shown >= :month GROUP BY m.company"""
 
 
-def company_counts(db, now: datetime | None = None) -> list[dict]:
+def company_counts(db: Database, now: datetime | None = None) -> list[dict]:
     """Per company: distinct stories naming it in the last day, week, month and ever.
 
     A copy of a story (duplicate_of set) is not counted; windows are on the

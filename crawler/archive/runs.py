@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
-from crawler.text.utc import parse_utc
+from sqlite_utils import Database
+
+from crawler.archive.cursor import inserted_id
+from crawler.text.utc import stored_utc
 
 
-def record_run(db, run: dict) -> int:
+def record_run(db: Database, run: dict) -> int:
     """Insert one run (details as a dict) and return its id."""
-    row = {**run, "details": json.dumps(run.get("details", {}), sort_keys=True)}
-    return db["runs"].insert(row).last_pk
+    return record_runs(db, [run])[0]
 
 
-def record_runs(db, runs: list[dict]) -> list[int]:
+def record_runs(db: Database, runs: list[dict]) -> list[int]:
     """Insert many runs in one transaction (a crawl of many sources ends with one commit)."""
     ids = []
     with db.conn:
@@ -22,11 +25,16 @@ def record_runs(db, runs: list[dict]) -> list[int]:
             row = {**run, "details": json.dumps(run.get("details", {}), sort_keys=True)}
             sql = (f"INSERT INTO runs ({', '.join(row)}) "
                    f"VALUES ({', '.join('?' * len(row))})")
-            ids.append(db.execute(sql, list(row.values())).lastrowid)
+            ids.append(inserted_id(db.execute(sql, list(row.values()))))
     return ids
 
 
-def runs_by_id(db, run_ids) -> list[dict]:
+def has_runs(db: Database, source: str) -> bool:
+    """Did `source` ever run (its articles are in the archive even if it left the config)?"""
+    return db.execute("SELECT 1 FROM runs WHERE source = ? LIMIT 1", [source]).fetchone() is not None
+
+
+def runs_by_id(db: Database, run_ids) -> list[dict]:
     ids = list(run_ids)
     if not ids:
         return []
@@ -36,12 +44,12 @@ def runs_by_id(db, run_ids) -> list[dict]:
 
 
 # -- what the daemon (crawler/daemon/loop.py) asks about its crawl children's runs ----------
-def max_run_id(db) -> int:
+def max_run_id(db: Database) -> int:
     """The newest run's id: rows above it were written after this moment."""
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0]
 
 
-def runs_after(db, after_id: int, sources) -> dict[str, int]:
+def runs_after(db: Database, after_id: int, sources) -> dict[str, int]:
     """{source: run id} of the runs of these sources recorded after `after_id`.
 
     How the daemon finds the rows a crawl child wrote before it died without
@@ -51,7 +59,7 @@ def runs_after(db, after_id: int, sources) -> dict[str, int]:
     return {source: run_id for run_id, source in rows if source in wanted}
 
 
-def mark_timed_out(db, run_ids) -> None:
+def mark_timed_out(db: Database, run_ids) -> None:
     """A child stopped on our SIGTERM wrote "interrupted": a timeout is a failed run."""
     with db.conn:
         for run_id in run_ids:
@@ -62,11 +70,12 @@ def mark_timed_out(db, run_ids) -> None:
                        [json.dumps(details, sort_keys=True), run_id])
 
 
-def last_runs(db, sources=None) -> dict[str, dict]:
+def last_runs(db: Database, sources=None) -> dict[str, dict]:
     """The latest run of each of `sources` (default: every source that ever ran).
 
     With names, one index lookup each (runs_source_id), however long the history.
     """
+    rows: Iterable[dict]
     if sources is None:
         rows = db.query(
             """SELECT * FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY source)""")
@@ -76,7 +85,7 @@ def last_runs(db, sources=None) -> dict[str, dict]:
     return {row["source"]: {**row, "details": json.loads(row["details"] or "{}")} for row in rows}
 
 
-def recent_outcomes(db, source: str, limit: int = 10) -> list[dict]:
+def recent_outcomes(db: Database, source: str, limit: int = 10) -> list[dict]:
     return list(db.query(
         "SELECT started, outcome, new_articles FROM runs WHERE source = ? ORDER BY id DESC LIMIT ?",
         [source, limit]))
@@ -118,7 +127,7 @@ def stale_limit(gap: float | None, cadence_seconds: float | None,
     return max(floor, STALE_FACTOR * (gap or 0), STALE_RUNS * (cadence_seconds or 0))
 
 
-def staleness(db, source: str, cadence_seconds: float | None = None,
+def staleness(db: Database, source: str, cadence_seconds: float | None = None,
               floor: float = STALE_FLOOR_SECONDS) -> str | None:
     """Why the source looks stale, or None when it yielded something recently enough."""
     # Two queries: SQLite answers MIN or MAX alone from the (source, started) index
@@ -127,11 +136,11 @@ def staleness(db, source: str, cadence_seconds: float | None = None,
     latest = db.execute("SELECT MAX(started) FROM runs WHERE source = ?", [source]).fetchone()[0]
     if latest is None:
         return None
-    productive = [parse_utc(row[0]) for row in db.execute(
+    productive = [stored_utc(row[0]) for row in db.execute(
         "SELECT started FROM runs WHERE source = ? AND new_articles > 0 ORDER BY id DESC LIMIT ?",
         [source, USUAL_GAP_SAMPLE])]
-    since = productive[0] if productive else parse_utc(first)
-    quiet = (parse_utc(latest) - since).total_seconds()
+    since = productive[0] if productive else stored_utc(first)
+    quiet = (stored_utc(latest) - since).total_seconds()
     gap = usual_gap(productive)
     limit = stale_limit(gap, cadence_seconds, floor)
     if quiet <= limit:
@@ -141,7 +150,7 @@ def staleness(db, source: str, cadence_seconds: float | None = None,
     return f"{what} for {_span(quiet)} ({usual}; limit {_span(limit)})"
 
 
-def health_report(db, source: str, cadence_seconds: float | None = None, *,
+def health_report(db: Database, source: str, cadence_seconds: float | None = None, *,
                   failing_after: int = FAILING_AFTER,
                   stale_floor: float = STALE_FLOOR_SECONDS) -> dict:
     """{"status": "never run" | "failing" | "stale" | "ok", "reason": str}."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -28,11 +29,11 @@ def add_missing_columns(db: sqlite_utils.Database, table: str, columns: dict) ->
     existing = db[table].columns_dict
     for name, col_type in columns.items():
         if name not in existing:
-            db[table].add_column(name, col_type)
+            db.table(table).add_column(name, col_type)
 
 
 def _v1_spine(db: sqlite_utils.Database) -> None:
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": int, "url": str, "source": str, "title": str, "author": str,
             "published": str, "fetched_at": str, "language": str, "description": str,
@@ -44,36 +45,36 @@ def _v1_spine(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
         foreign_keys=[("duplicate_of", "articles", "id")],
     )
-    db["articles"].create_index(["url"], unique=True, if_not_exists=True)
-    db["articles"].create_index(["content_hash"], if_not_exists=True)
-    db["articles"].create_index(["published"], if_not_exists=True)
-    db["articles"].create_index(["duplicate_of"], if_not_exists=True)
-    db["articles"].enable_fts(["title", "body"], create_triggers=True,
+    db.table("articles").create_index(["url"], unique=True, if_not_exists=True)
+    db.table("articles").create_index(["content_hash"], if_not_exists=True)
+    db.table("articles").create_index(["published"], if_not_exists=True)
+    db.table("articles").create_index(["duplicate_of"], if_not_exists=True)
+    db.table("articles").enable_fts(["title", "body"], create_triggers=True,
                               tokenize="porter unicode61 remove_diacritics 2", replace=True)
-    db["mentions"].create(
+    db.table("mentions").create(
         {"article_id": int, "company": str, "count": int, "in_title": int,
          "first_offset": int, "matched": str, "snippet": str},
         pk=("article_id", "company"),
         foreign_keys=[("article_id", "articles", "id")],
         if_not_exists=True,
     )
-    db["mentions"].create_index(["company"], if_not_exists=True)
-    db["alerts"].create(
+    db.table("mentions").create_index(["company"], if_not_exists=True)
+    db.table("alerts").create(
         {"id": int, "rule": str, "article_id": int, "channel": str, "status": str,
          "attempts": int, "last_error": str, "created": str, "sent": str, "next_attempt": str},
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
         if_not_exists=True,
     )
-    db["runs"].create(
+    db.table("runs").create(
         {"id": int, "source": str, "started": str, "finished": str, "outcome": str,
          "requests": int, "new_articles": int, "duplicates": int, "not_modified": int,
          "dropped": int, "errors": int, "details": str},
         pk="id",
         if_not_exists=True,
     )
-    db["runs"].create_index(["source", "started"], if_not_exists=True)
-    db["fetch_state"].create(
+    db.table("runs").create_index(["source", "started"], if_not_exists=True)
+    db.table("fetch_state").create(
         {"url": str, "kind": str, "source": str, "etag": str, "last_modified": str,
          "status": int, "outcome": str, "article_id": int, "first_seen": str,
          "last_fetched": str},
@@ -304,7 +305,6 @@ def _v5_large_archive(db: sqlite_utils.Database, progress=None) -> None:
         progress("done", len(V5_STEPS), len(V5_STEPS))
 
 
-_v5_large_archive.reports_progress = True
 
 
 def _statements(script: str) -> list[str]:
@@ -341,9 +341,12 @@ def _v6_unused_index(db: sqlite_utils.Database) -> None:
 
 
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS = [_v1_spine, _v2_near_duplicates, _v3_alert_outbox, _v4_article_retries,
-              _v5_large_archive, _v6_unused_index]
+MIGRATIONS: list[Callable[..., None]] = [
+    _v1_spine, _v2_near_duplicates, _v3_alert_outbox, _v4_article_retries, _v5_large_archive,
+    _v6_unused_index]
 SCHEMA_VERSION = len(MIGRATIONS)
+# Migrations long enough on a big archive to report their progress (they take `progress`).
+REPORTS_PROGRESS = {_v5_large_archive}
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -361,7 +364,7 @@ def migrate(db: sqlite_utils.Database, progress=None) -> int:
             f"archive schema version {current} is newer than this newsmon ({SCHEMA_VERSION})")
     for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         logger.info("migrating archive to schema version %d (%s)", version, migration.__name__)
-        if getattr(migration, "reports_progress", False):
+        if migration in REPORTS_PROGRESS:
             migration(db, progress if current else None)  # a new archive has nothing to upgrade
         else:
             migration(db)

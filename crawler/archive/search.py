@@ -22,6 +22,8 @@ import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
+from sqlite_utils import Database
+
 from crawler.archive.mentions import company_filter_sql
 from crawler.archive.schema import SHOWN_DATE
 from crawler.archive.stories import also_on
@@ -44,6 +46,7 @@ def parse_since(text: str, now: datetime | None = None) -> str:
     """'7d', '24h', '2w', '1m' or a date/time ('2026-05-01') -> ISO 8601 UTC cutoff."""
     now = now or datetime.now(timezone.utc)
     match = RELATIVE.match(text.strip().lower())
+    cutoff: datetime | None
     if match:
         cutoff = now - int(match.group(1)) * UNIT[match.group(2)]
     else:
@@ -67,7 +70,7 @@ def id_clusters(ids, gap: int = CLUSTER_GAP) -> list[tuple[int, int]]:
     return ranges
 
 
-def fts_hits_among(db, query: str, ids) -> set[int]:
+def fts_hits_among(db: Database, query: str, ids) -> set[int]:
     """Which of `ids` the FTS5 `query` matches, reading only the index around them."""
     ids = set(ids)
     hits: set[int] = set()
@@ -93,7 +96,7 @@ def _filters(company, since, source, alias: str = "a") -> tuple[list[str], list]
     return where, params
 
 
-def _few_hits(db, hit_ids: list[int], filters, limit: int, all_copies: bool) -> list[int]:
+def _few_hits(db: Database, hit_ids: list[int], filters, limit: int, all_copies: bool) -> list[int]:
     """Ids to show when the matches are few: SQL orders them and keeps one per story."""
     where, params = filters
     sql = f"""
@@ -108,7 +111,7 @@ def _few_hits(db, hit_ids: list[int], filters, limit: int, all_copies: bool) -> 
     return [row[0] for row in db.conn.execute(sql, [json.dumps(hit_ids), *params, all_copies, limit])]
 
 
-def _passing(db, query: str, ids: list[int], filters) -> set[int]:
+def _passing(db: Database, query: str, ids: list[int], filters) -> set[int]:
     """Which of `ids` match the query and the filters."""
     if not ids:
         return set()
@@ -120,7 +123,7 @@ def _passing(db, query: str, ids: list[int], filters) -> set[int]:
     return fts_hits_among(db, query, ids)
 
 
-def _is_first_match(db, query: str, article_id: int, story: int, filters) -> bool:
+def _is_first_match(db: Database, query: str, article_id: int, story: int, filters) -> bool:
     """Is this copy the story's shown copy: neither its original nor an earlier copy matches?"""
     earlier = [row[0] for row in db.conn.execute(
         "SELECT id FROM articles WHERE id = ? OR (duplicate_of = ? AND id < ?)",
@@ -128,7 +131,7 @@ def _is_first_match(db, query: str, article_id: int, story: int, filters) -> boo
     return not _passing(db, query, earlier, filters)
 
 
-def _walk(db, query: str, filters, source, since, limit: int, all_copies: bool) -> list[int]:
+def _walk(db: Database, query: str, filters, source, since, limit: int, all_copies: bool) -> list[int]:
     """Ids to show when the matches are many: newest first through the date index."""
     index, where, params = "articles_shown", [], []
     if source:
@@ -160,7 +163,7 @@ def _walk(db, query: str, filters, source, since, limit: int, all_copies: bool) 
     return chosen
 
 
-def search_ids(db, query: str, *, company: str | None = None, since: str | None = None,
+def search_ids(db: Database, query: str, *, company: str | None = None, since: str | None = None,
                source: str | None = None, limit: int = 20, all_copies: bool = False) -> list[int]:
     """The ids `search_articles` shows, in order (newest first; one per story unless all_copies).
 
@@ -189,7 +192,7 @@ SHOWN_ROW_SQL = f"""
     WHERE articles_fts MATCH ? AND articles_fts.rowid = ?"""
 
 
-def shown_rows(db, query: str, ids: list[int]) -> list[dict]:
+def shown_rows(db: Database, query: str, ids: list[int]) -> list[dict]:
     """The rows for `ids`, in that order, with the match highlighted in `snippet`.
 
     One FTS5 lookup by rowid per row shown: snippet() is computed for these only.
@@ -203,7 +206,7 @@ def shown_rows(db, query: str, ids: list[int]) -> list[dict]:
     return rows
 
 
-def search_articles(db, query: str, *, company: str | None = None, since: str | None = None,
+def search_articles(db: Database, query: str, *, company: str | None = None, since: str | None = None,
                     source: str | None = None, limit: int = 20, all_copies: bool = False) -> list[dict]:
     """Articles matching `query`, newest first (the date shown: published, else fetched).
 

@@ -56,7 +56,7 @@ def also_on(db: sqlite_utils.Database, article_ids: Iterable[int]) -> dict[int, 
     article_ids = list(article_ids)
     own = story_ids(db, article_ids)
     by_story = outlets(db, [story for story, _source in own.values()])
-    result = {}
+    result: dict[int, list[str]] = {}
     for article_id in article_ids:
         if article_id not in own:
             result[article_id] = []

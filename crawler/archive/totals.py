@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from crawler.archive.schema import schema_version
 
 # Per source: articles, stories (originals) and the last fetch, kept by triggers.
@@ -17,7 +19,7 @@ PER_SOURCE_SQL = """
     FROM source_summary ORDER BY articles DESC, source"""
 
 
-def archive_totals(db, path: str | Path | None = None) -> dict:
+def archive_totals(db: Database, path: str | Path | None = None) -> dict:
     one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
     articles = one("SELECT COALESCE(SUM(articles), 0) FROM source_summary")
     stories = one("SELECT COUNT(*) FROM story_summary")
@@ -38,6 +40,6 @@ def archive_totals(db, path: str | Path | None = None) -> dict:
     return totals
 
 
-def articles_per_source(db) -> list[dict]:
+def articles_per_source(db: Database) -> list[dict]:
     """Articles, stories and last fetch of every source that stored something (most first)."""
     return list(db.query(PER_SOURCE_SQL))

@@ -8,6 +8,7 @@ import sqlite3
 import click
 from click.core import ParameterSource
 
+from crawler.archive import probe_write
 from crawler.archive.errors import CORRUPT_STAT, WRITE_ERROR_STAT
 from crawler.archive.maintenance import refresh_statistics
 from crawler.archive.runs import record_run
@@ -26,8 +27,7 @@ DEFAULT = ParameterSource.DEFAULT
 def check_writable(db, path) -> None:
     """Fail before crawling, not after, when the archive is read-only or locked."""
     try:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
+        probe_write(db)
     except sqlite3.OperationalError as exc:
         fail(f"{path}: archive is not writable: {exc}", EXIT_ARCHIVE)
 

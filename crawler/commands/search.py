@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from crawler.archive.runs import has_runs
 from crawler.archive.search import SearchError, search_articles
 from crawler.commands.common import (
     EXIT_CONFIG, config_option, echo_json, fail, json_option, load_config_or_exit,
@@ -25,7 +26,7 @@ def check_filters(db, config, company: str | None, source: str | None) -> None:
                  f"{', '.join(sorted(known, key=str.lower))})", EXIT_CONFIG)
     if source and source not in {s.name for s in config.sources}:
         # A source removed from the config still has its articles: accept any that ran.
-        if db.execute("SELECT 1 FROM runs WHERE source = ? LIMIT 1", [source]).fetchone() is None:
+        if not has_runs(db, source):
             fail(f"{config.file}: --source {source!r}: no such source (known: "
                  f"{', '.join(sorted(s.name for s in config.sources))})", EXIT_CONFIG)
 

@@ -115,6 +115,8 @@ def _resolve_archive_path(file: Path, raw_path: str) -> Path:
 
 
 def build_config(file: Path, data: dict[str, Any]) -> Config:
+    """`data` is the user's config merged over default.toml, where every section key
+    with a default has it: the defaults are written there once, not again here."""
     crawl = data["crawl"]
     sources = tuple(
         Source(
@@ -135,15 +137,15 @@ def build_config(file: Path, data: dict[str, Any]) -> Config:
         timeout=float(crawl["timeout"]),
         obey_robots=crawl["obey_robots"],
         max_page_mb=float(crawl["max_page_mb"]),
-        max_minutes=float(crawl.get("max_minutes", 60)),
+        max_minutes=float(crawl["max_minutes"]),
         private_networks=tuple(crawl.get("private_networks", DEFAULT_PRIVATE_NETWORKS)),
         extraction_timeout=float(crawl["extraction_timeout"]),
         sources=sources,
         companies=tuple(data.get("companies", ())),
-        use_builtin_companies=data.get("tagging", {}).get("builtin", True),
+        use_builtin_companies=data["tagging"]["builtin"],
         alerts=tuple(data.get("alerts", ())),
         health_notify=tuple(data.get("health", {}).get("notify", ())),
-        dedup_threshold=float(data.get("dedup", {}).get("threshold", 0.5)),
+        dedup_threshold=float(data["dedup"]["threshold"]),
         keep_bodies_days=data["archive"].get("keep_bodies_days"),
         raw=data,
     )

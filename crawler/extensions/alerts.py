@@ -14,13 +14,16 @@ crawl: undelivered alerts stay in the outbox for `newsmon alerts send`.
 from __future__ import annotations
 
 import logging
+from typing import Self
 
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawler.archive import open_archive
+from crawler.config.scrapy_settings import tracked_companies
 
 logger = logging.getLogger(__name__)
 
@@ -37,23 +40,21 @@ class AlertsExtension:
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("NEWSMON_ALERTS_ENABLED", True):
+        if not settings.getbool("NEWSMON_ALERTS_ENABLED"):
             raise NotConfigured("alerts turned off (NEWSMON_ALERTS_ENABLED)")
-        config = settings.get("NEWSMON_CONFIG")
-        if config is None or not config.alerts:
+        tables = settings.getlist("NEWSMON_ALERTS")
+        if not tables:
             # No message: Scrapy logs a NotConfigured reason as a warning, and a
             # config without alerts is normal (cron would mail the warning each run).
             raise NotConfigured
         # Imported here, not at the top: a crawl without alert rules never loads apprise.
-        from crawler.alerts.rules import rules_from_config
+        from crawler.alerts.rules import rule_from_table
         from crawler.alerts.status import company_warnings
-        from crawler.text.companies import load_companies
 
-        rules = rules_from_config(config)
-        companies = load_companies(config.companies, config.use_builtin_companies)
-        for warning in company_warnings(rules, companies):
+        rules = [rule_from_table(table) for table in tables]
+        for warning in company_warnings(rules, tracked_companies(crawler)):
             logger.warning("%s", warning)
         return cls(crawler, settings["NEWSMON_ARCHIVE"], rules)
 

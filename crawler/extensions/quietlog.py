@@ -13,6 +13,9 @@ log the same way.
 from __future__ import annotations
 
 import logging
+from typing import Self
+
+from scrapy.crawler import Crawler
 
 # Loggers whose ERROR records are about a network failure the spider also reports.
 EXPECTED_FAILURE_LOGGERS = (
@@ -34,7 +37,7 @@ EXPECTED_FAILURE_FILTER = ExpectedFailureAsInfo()
 
 class QuietExpectedFailures:
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         for name in EXPECTED_FAILURE_LOGGERS:
             logging.getLogger(name).addFilter(EXPECTED_FAILURE_FILTER)  # twice is a no-op
         return cls()

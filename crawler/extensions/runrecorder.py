@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Self
 
 from scrapy import signals
+from scrapy.crawler import Crawler
 
 from crawler.archive import open_archive
 from crawler.archive.errors import CORRUPT_STAT, ArchiveError, is_corruption, note_archive_error
@@ -76,7 +78,7 @@ class RunRecorder:
         crawler.signals.connect(self._failed, signal=signals.item_error)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     @property

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Self
 
 from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
 
 from crawler.archive import open_archive
 from crawler.archive.errors import ArchiveError, note_archive_error
@@ -41,7 +44,7 @@ class ConditionalRequestMiddleware:
         self._db = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = cls(crawler.settings["NEWSMON_ARCHIVE"], crawler.stats)
         crawler.signals.connect(middleware._spider_closed, signal=signals.spider_closed)
         return middleware
@@ -52,7 +55,7 @@ class ConditionalRequestMiddleware:
             self._db = open_archive(self.archive_path)
         return self._db
 
-    def process_request(self, request):
+    def process_request(self, request: Request) -> None:
         if request.meta.get("newsmon_kind") not in LISTING_KINDS:
             return None
         etag, last_modified = listing_validators(self.db, clean_url(request.url))
@@ -62,7 +65,7 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault("If-Modified-Since", last_modified)
         return None
 
-    def process_response(self, request, response):
+    def process_response(self, request: Request, response: Response) -> Response:
         kind = request.meta.get("newsmon_kind")
         if kind in LISTING_KINDS and response.status in (200, 304):
             self.fetched[clean_url(request.url)] = {

@@ -24,9 +24,12 @@ Every request leaves with meta `newsmon_private` saying what it connects to.
 from __future__ import annotations
 
 import logging
+from typing import Self
 from urllib.parse import urlsplit
 
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.net.policy import ip_literal, is_private, parse_networks, url_problem
@@ -49,16 +52,16 @@ class PrivateAddressMiddleware:
         self.networks = networks
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(parse_networks(crawler.settings.getlist("NEWSMON_PRIVATE_NETWORKS")))
 
-    async def process_request(self, request):
+    async def process_request(self, request: Request) -> None:
         problem = url_problem(request.url)
         if problem:
             raise RefusedURL(problem, request.url)
         meta = request.meta
         previous_hop_private = meta.get(PRIVATE, False)
-        address = await self._address(urlsplit(request.url).hostname)
+        address = await self._address(urlsplit(request.url).hostname or "")
         private = is_private(address, self.networks)
         meta[PRIVATE] = private
         if private and not self._may_enter_private(meta, previous_hop_private):
@@ -81,4 +84,5 @@ class PrivateAddressMiddleware:
             return literal
         from twisted.internet import reactor
 
-        return await maybe_deferred_to_future(reactor.resolve(host))
+        # twisted's stubs give the installed reactor's resolve() a wrong signature
+        return await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[arg-type]

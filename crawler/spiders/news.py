@@ -17,7 +17,7 @@ from scrapy.linkextractors import LinkExtractor
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import (
     is_seen, record_failure, record_outcome, urls_to_retry)
-from crawler.config.loader import load_config
+from crawler.config.loader import Source, load_config
 from crawler.config.scrapy_settings import settings_from_config
 from crawler.spiders.listings import Link, ListingError, follows, parse_feed, parse_sitemap
 from crawler.net.encoding import decode_html
@@ -36,25 +36,31 @@ LISTING_META = {"handle_httpstatus_list": [304]}
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Set by from_crawler from the settings.
+    sources: list[Source]
+    archive_path: str
+    max_listing_bytes: int
+    max_sitemap_depth: int
+    listings_requested: set[str]   # clean URLs of listings asked for in this crawl
 
     @classmethod
     def update_settings(cls, settings):
         """Apply the TOML config, so `scrapy crawl news` equals `newsmon crawl`."""
         super().update_settings(settings)
-        if settings.get("NEWSMON_CONFIG") is None:
+        if settings.get("NEWSMON_ARCHIVE") is None:   # no config applied yet (scrapy crawl news)
             config = load_config(settings.get("NEWSMON_CONFIG_PATH"))
             settings.setdict(settings_from_config(config), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        config = crawler.settings["NEWSMON_CONFIG"]
         only = crawler.settings.getlist("NEWSMON_ONLY_SOURCES")
-        spider.sources = [s for s in config.sources if not only or s.name in only]
+        spider.sources = [s for s in crawler.settings.getlist("NEWSMON_SOURCES")
+                          if not only or s.name in only]
         spider.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
         spider.max_listing_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.max_sitemap_depth = crawler.settings.getint("NEWSMON_MAX_SITEMAP_DEPTH")
-        spider.listings_requested = set()   # clean URLs of listings asked for in this crawl
+        spider.listings_requested = set()
         spider.db = None
         return spider
 

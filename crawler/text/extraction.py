@@ -44,7 +44,7 @@ from trafilatura.meta import reset_caches
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
-from crawler.text.utc import iso, parse_utc, plausible_published
+from crawler.text.utc import iso, plausible_published, stored_utc
 
 MIN_WORDS = 50
 # trafilatura keeps module-level caches that grow in long-lived processes.
@@ -127,7 +127,7 @@ def to_utc_iso(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        moment = parse_utc(value)
+        moment = stored_utc(value)
     except ValueError:
         return None
     return iso(moment) if plausible_published(moment) else None

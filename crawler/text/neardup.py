@@ -193,6 +193,7 @@ def scheme() -> str:
     can be compared (a library upgrade that changes digests changes it).
     """
     sig = signature(_PROBE)
+    assert sig is not None, "the probe text is long enough to sign"
     probe = sig.hashvalues.tobytes() + sig.numbers.tobytes() + np.array(band_keys(sig)).tobytes()
     fingerprint = hashlib.blake2b(probe, digest_size=4).hexdigest()
     return f"{ALGORITHM}-{NUM_PERM}p-{SHINGLE_WORDS}w-{BANDS}x{ROWS}-{fingerprint}"

@@ -164,7 +164,9 @@ class CompanyMatcher:
         A twin is an ambiguous alias written in a case its rule does not accept
         ("the mistral", "open AI"): the article uses the everyday sense too.
         """
-        hits, excludes, twins = [], [], set()
+        hits: list[_Hit] = []
+        excludes: list[tuple[int, int]] = []
+        twins: set = set()
         if not len(self.automaton):
             return hits, excludes, twins
         for end, (length, entries) in self.automaton.iter(_lower_same_length(doc)):
@@ -310,7 +312,8 @@ def _longest_first(hits: list[_Hit]) -> list[_Hit]:
 def _without_excluded(hits: list[_Hit], spans: list[tuple[int, int]]) -> tuple[list[_Hit], list[_Hit]]:
     """(kept, excluded): hits (sorted by start) that overlap no exclude span, and the others."""
     spans.sort()
-    kept, excluded = [], []
+    kept: list[_Hit] = []
+    excluded: list[_Hit] = []
     index, reach = 0, -1   # reach: furthest end of the spans starting before the hit's end
     for hit in hits:
         while index < len(spans) and spans[index][0] < hit.end:

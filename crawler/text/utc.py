@@ -35,6 +35,11 @@ def parse_utc(text: str | None) -> datetime | None:
     """
     if not text:
         return None
+    return stored_utc(text)
+
+
+def stored_utc(text: str) -> datetime:
+    """A time that is always there (a NOT NULL column, a checked value) as aware UTC."""
     parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)

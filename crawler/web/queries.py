@@ -280,55 +280,35 @@ CANNED = {
     },
 }
 
+
+def _chart(title: str, sql: str, mark: str, **encoding: dict) -> dict:
+    """A dashboard chart: its query and a Vega-Lite mark (with tooltips) and encoding."""
+    return {"title": title, "sql": sql,
+            "display": {"mark": {"type": mark, "tooltip": True}, "encoding": encoding}}
+
+
 CHARTS = {
-    "company-stories": {
-        "title": "Stories per day, top tracked companies (30 days up to the newest story)",
-        "sql": CHART_COMPANY_STORIES,
-        "display": {
-            "mark": {"type": "line", "tooltip": True},
-            "encoding": {
-                "x": {"field": "day", "type": "temporal", "title": "day"},
-                "y": {"field": "stories", "type": "quantitative", "title": "stories"},
-                "color": {"field": "company", "type": "nominal"},
-            },
-        },
-    },
-    "source-stories": {
-        "title": "New stories per day per source (stored in the last 30 days)",
-        "sql": CHART_SOURCE_STORIES,
-        "display": {
-            "mark": {"type": "bar", "tooltip": True},
-            "encoding": {
-                "x": {"field": "day", "type": "ordinal", "title": "day stored"},
-                "y": {"field": "stories", "type": "quantitative", "title": "new stories"},
-                "color": {"field": "source", "type": "nominal"},
-            },
-        },
-    },
-    "alerts-per-day": {
-        "title": "Alerts sent and failed per day (last 30 days)",
-        "sql": CHART_ALERTS,
-        "display": {
-            "mark": {"type": "bar", "tooltip": True},
-            "encoding": {
-                "x": {"field": "day", "type": "ordinal"},
-                "y": {"field": "alerts", "type": "quantitative"},
-                "color": {"field": "status", "type": "nominal",
-                          "scale": {"domain": ["sent", "failed"], "range": ["#4c9a2a", "#c0392b"]}},
-            },
-        },
-    },
-    "source-health": {
-        "title": "Sources by health",
-        "sql": CHART_HEALTH,
-        "display": {
-            "mark": {"type": "arc", "tooltip": True},
-            "encoding": {
-                "theta": {"field": "sources", "type": "quantitative"},
-                "color": {"field": "health", "type": "nominal",
-                          "scale": {"domain": ["ok", "never run", "stale", "failing"],
-                                    "range": ["#4c9a2a", "#999999", "#e6a700", "#c0392b"]}},
-            },
-        },
-    },
+    "company-stories": _chart(
+        "Stories per day, top tracked companies (30 days up to the newest story)",
+        CHART_COMPANY_STORIES, "line",
+        x={"field": "day", "type": "temporal", "title": "day"},
+        y={"field": "stories", "type": "quantitative", "title": "stories"},
+        color={"field": "company", "type": "nominal"}),
+    "source-stories": _chart(
+        "New stories per day per source (stored in the last 30 days)", CHART_SOURCE_STORIES, "bar",
+        x={"field": "day", "type": "ordinal", "title": "day stored"},
+        y={"field": "stories", "type": "quantitative", "title": "new stories"},
+        color={"field": "source", "type": "nominal"}),
+    "alerts-per-day": _chart(
+        "Alerts sent and failed per day (last 30 days)", CHART_ALERTS, "bar",
+        x={"field": "day", "type": "ordinal"},
+        y={"field": "alerts", "type": "quantitative"},
+        color={"field": "status", "type": "nominal",
+               "scale": {"domain": ["sent", "failed"], "range": ["#4c9a2a", "#c0392b"]}}),
+    "source-health": _chart(
+        "Sources by health", CHART_HEALTH, "arc",
+        theta={"field": "sources", "type": "quantitative"},
+        color={"field": "health", "type": "nominal",
+               "scale": {"domain": ["ok", "never run", "stale", "failing"],
+                         "range": ["#4c9a2a", "#999999", "#e6a700", "#c0392b"]}}),
 }
