@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,7 +97,7 @@ def matching_articles(db, rule, *, after_id: int = 0, upto_id: int | None = None
         raise MatchError(f"alert rule {rule.name!r}: {exc}") from exc
 
 
-def first_per_story(hits: list[Hit], already: set[int] = frozenset()) -> list[Hit]:
+def first_per_story(hits: list[Hit], already: AbstractSet[int] = frozenset()) -> list[Hit]:
     """The first hit of each story not in `already` (hits are in id order)."""
     seen, result = set(already), []
     for hit in hits:
