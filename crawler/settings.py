@@ -80,7 +80,6 @@ DOWNLOAD_HANDLERS_BASE = {scheme: handler for scheme, handler in
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,
-    "pipelines.tagging.TaggingPipeline": 300,
     "pipelines.store.StorePipeline": 900,
 }
 

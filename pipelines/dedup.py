@@ -1,12 +1,12 @@
-"""Dedup stage: one row per canonical URL, fingerprints for copies.
+"""Dedup stage: one row per canonical URL.
 
 A URL already in the archive's seen-set (or already passed in this run, e.g.
 reached again through its canonical link) is dropped as `duplicate_url`; the
-seen-set records every stored URL, see crawler/archive/fetchstate.py. For other
-pages the stage computes the exact-copy key (hash of the normalised body) and
-the near-duplicate signature; linking a copy to its original happens when the
-archive writes the batch (`save_articles`), where every earlier row, of this
-run or an older one, is visible.
+seen-set records every stored URL, see crawler/archive/fetchstate.py. The
+exact-copy key and the near-duplicate signature come with the item from the
+extraction worker (crawler/text/analysis.py); linking a copy to its original
+happens when the archive writes the batch (`save_articles`), where every
+earlier row, of this run or an older one, is visible.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import is_seen
 from crawler.items import Rejected
-from crawler.text.neardup import fingerprints
 
 
 class DedupPipeline:
@@ -39,5 +38,4 @@ class DedupPipeline:
         if url in self.urls_this_run or is_seen(self.db, url):
             raise Rejected("duplicate_url", url)
         self.urls_this_run.add(url)
-        item["content_hash"], item["signature"] = fingerprints(item["body"])
         return item
