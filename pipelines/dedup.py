@@ -3,6 +3,9 @@
 A URL already in the archive's seen-set (or already passed in this run, e.g.
 reached again through its canonical link) is dropped as `duplicate_url`; the
 seen-set records every stored URL, see crawler/archive/fetchstate.py. The
+spider asked the archive about the URL it requested before downloading it, so
+the archive is asked here only about a URL the page moved to (a redirect or a
+canonical link): each URL is looked up once per crawl. The
 exact-copy key and the near-duplicate signature come with the item from the
 extraction worker (crawler/text/analysis.py); linking a copy to its original
 happens when the archive writes the batch (`save_articles`), where every
@@ -35,7 +38,8 @@ class DedupPipeline:
 
     def process_item(self, item):
         url = item["url"]
-        if url in self.urls_this_run or is_seen(self.db, url):
+        requested = (item.get("fetched_urls") or [None])[0]   # the spider asked about it
+        if url in self.urls_this_run or (url != requested and is_seen(self.db, url)):
             raise Rejected("duplicate_url", url)
         self.urls_this_run.add(url)
         return item

@@ -38,3 +38,13 @@ def test_url_stored_by_an_earlier_run_is_dropped(pipeline, tmp_path):
                         "content_hash": fingerprints(BODY)[0], "fetched_urls": ["http://h/old"]}])
     with pytest.raises(Rejected):
         pipeline.process_item({"url": "http://h/old", "body": BODY})
+
+
+def test_a_page_that_moved_to_a_stored_url_is_dropped(pipeline, tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    save_articles(db, [{"url": "http://h/story", "source": "s", "body": BODY,
+                        "content_hash": fingerprints(BODY)[0], "fetched_urls": ["http://h/story"]}])
+    with pytest.raises(Rejected) as caught:   # fetched as /amp/story, canonical /story
+        pipeline.process_item({"url": "http://h/story", "body": BODY,
+                               "fetched_urls": ["http://h/amp/story", "http://h/story"]})
+    assert caught.value.reason == "duplicate_url"
