@@ -13,7 +13,7 @@ class ArticleItem(scrapy.Item):
     content_type = scrapy.Field()    # as served, for the not_html reason
     hints = scrapy.Field()           # feed/sitemap metadata: title, published, author, description
     fetched_at = scrapy.Field()
-    # Set by pipelines/extract.py.
+    # Set by pipelines/extract.py (computed in its worker, crawler/text/analysis.py).
     title = scrapy.Field()
     author = scrapy.Field()
     published = scrapy.Field()
@@ -23,11 +23,9 @@ class ArticleItem(scrapy.Item):
     image = scrapy.Field()
     body = scrapy.Field()
     word_count = scrapy.Field()
-    # Set by pipelines/dedup.py.
     content_hash = scrapy.Field()
     signature = scrapy.Field()       # near-duplicate signature (crawler.text.neardup)
-    # Set by pipelines/tagging.py.
-    mentions = scrapy.Field()
+    mentions = scrapy.Field()        # tracked companies named (crawler.text.tagging.Mention)
 
 
 class Rejected(DropItem):

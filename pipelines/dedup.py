@@ -1,12 +1,15 @@
-"""Dedup stage: one row per canonical URL, fingerprints for copies.
+"""Dedup stage: one row per canonical URL.
 
 A URL already in the archive's seen-set (or already passed in this run, e.g.
 reached again through its canonical link) is dropped as `duplicate_url`; the
-seen-set records every stored URL, see crawler/archive/fetchstate.py. For other
-pages the stage computes the exact-copy key (hash of the normalised body) and
-the near-duplicate signature; linking a copy to its original happens when the
-archive writes the batch (`save_articles`), where every earlier row, of this
-run or an older one, is visible.
+seen-set records every stored URL, see crawler/archive/fetchstate.py. The
+spider asked the archive about the URL it requested before downloading it, so
+the archive is asked here only about a URL the page moved to (a redirect or a
+canonical link): each URL is looked up once per crawl. The
+exact-copy key and the near-duplicate signature come with the item from the
+extraction worker (crawler/text/analysis.py); linking a copy to its original
+happens when the archive writes the batch (`save_articles`), where every
+earlier row, of this run or an older one, is visible.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from sqlite_utils import Database
 from crawler.archive import open_archive
 from crawler.archive.fetchstate import is_seen
 from crawler.items import ArticleItem, Rejected
-from crawler.text.neardup import fingerprints
 
 
 class DedupPipeline:
@@ -42,8 +44,8 @@ class DedupPipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         assert self.db is not None, "open_spider opens the archive"
         url = item["url"]
-        if url in self.urls_this_run or is_seen(self.db, url):
+        requested = (item.get("fetched_urls") or [None])[0]   # the spider asked about it
+        if url in self.urls_this_run or (url != requested and is_seen(self.db, url)):
             raise Rejected("duplicate_url", url)
         self.urls_this_run.add(url)
-        item["content_hash"], item["signature"] = fingerprints(item["body"])
         return item

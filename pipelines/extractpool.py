@@ -22,8 +22,14 @@ page must not hold a worker for ever, so:
   resource tracker ends by itself when the crawl and its workers are gone.
 - **Started on demand.** `start()` is called when the first article is
   scheduled, so a crawl whose listings all answer 304 starts no worker, and
-  the workers (about 1 s to spawn and import trafilatura) warm up while the
-  first article downloads.
+  the workers (about 1 s to spawn and import trafilatura, which the
+  initializer does at once) warm up while the first article downloads.
+- **The whole page's analysis, not just extraction.** A worker returns the
+  `AnalysedPage` (crawler/text/analysis.py): fields, content hash,
+  near-duplicate signature and company mentions, all pure functions of the
+  body; the crawl process only schedules, decides "already seen?" and writes.
+  What is the same for every page (size limit, minimum words, the company
+  matcher) reaches each worker once, through the pool's initializer.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
-from crawler.text.extraction import Rejection, extract_article
+from crawler.text.analysis import analyse
+from crawler.text.article import Rejection
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +67,39 @@ def count_elements(html: str) -> int:
 
 def extract_bounded(html: str, url: str, min_words: int, max_elements: int):
     """Extract one page, unless it is too large a DOM to hand to trafilatura."""
+    from crawler.text.extraction import extract_article   # not in the crawl process
+
     if max_elements:
         elements = count_elements(html)
         if elements > max_elements:
             return Rejection("too_complex", f"{elements} elements, over the limit of {max_elements}")
     return extract_article(html, url, min_words)
+
+
+def analyse_bounded(html: str, url: str, hints: dict, min_words: int, max_elements: int,
+                    matcher):
+    """The page's AnalysedPage, or the Rejection saying why it is not an article."""
+    result = extract_bounded(html, url, min_words, max_elements)
+    return result if isinstance(result, Rejection) else analyse(result, hints, matcher)
+
+
+# Set once per worker by `start_worker`: what every page of the crawl shares.
+_worker: dict = {}
+
+
+def start_worker(parent_pid: int, min_words: int, max_elements: int, companies) -> None:
+    """Pool initializer: tie the worker to the crawl, load the extractors, build the matcher."""
+    import crawler.text.extraction  # noqa: F401  (imported now, while listings download)
+    from crawler.text.tagging import CompanyMatcher
+
+    die_with_parent(parent_pid)
+    _worker.update(min_words=min_words, max_elements=max_elements,
+                   matcher=CompanyMatcher(companies) if companies else None)
+
+
+def analyse_in_worker(html: str, url: str, hints: dict):
+    return analyse_bounded(html, url, hints, _worker["min_words"], _worker["max_elements"],
+                           _worker["matcher"])
 
 
 def _exit_when_orphaned(parent_pid: int) -> None:
@@ -93,15 +128,16 @@ def die_with_parent(parent_pid: int) -> None:
 # -- in the crawl ----------------------------------------------------------------
 
 class ExtractionPool:
-    """`await pool.extract(html, url)` -> Article | Rejection, never blocking the reactor."""
+    """`await pool.analyse(html, url, hints)` -> AnalysedPage | Rejection, never blocking the reactor."""
 
     def __init__(self, workers: int, min_words: int, tasks_per_worker: int,
-                 timeout: float, max_elements: int):
+                 timeout: float, max_elements: int, companies=()):
         self.workers = workers
         self.min_words = min_words
         self.tasks_per_worker = tasks_per_worker
         self.timeout = timeout
         self.max_elements = max_elements
+        self.companies = list(companies)
         self._pool: ProcessPool | None = None
 
     @property
@@ -114,7 +150,8 @@ class ExtractionPool:
             return self._pool
         self._pool = ProcessPool(
             max_workers=self.workers, max_tasks=self.tasks_per_worker,
-            initializer=die_with_parent, initargs=(os.getpid(),),
+            initializer=start_worker,
+            initargs=(os.getpid(), self.min_words, self.max_elements, self.companies),
             context=multiprocessing.get_context("spawn"))
         self._pool.schedule(os.getpid)
         return self._pool
@@ -125,10 +162,9 @@ class ExtractionPool:
             pool.stop()
             pool.join()
 
-    async def extract(self, html: str, url: str):
-        future = self.start().schedule(
-            extract_bounded, args=(html, url, self.min_words, self.max_elements),
-            timeout=self.timeout)
+    async def analyse(self, html: str, url: str, hints: dict):
+        future = self.start().schedule(analyse_in_worker, args=(html, url, hints),
+                                       timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)
         except TimeoutError:

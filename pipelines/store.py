@@ -33,6 +33,10 @@ from crawler.stats import UNWRITTEN_STAT, source_key
 
 logger = logging.getLogger(__name__)
 
+# What a saved article counts as: a new story, a copy of one (`duplicates`: stored with
+# `duplicate_of`), or a URL the archive already had (not stored, like the URLs the
+# spider skips).
+STATUS_COUNTERS = {"new": "new_articles", "duplicate": "duplicates", "duplicate_url": "already_seen"}
 MAX_PENDING_BATCHES = 10   # kept in memory for a retry while writes fail; older ones are given up
 
 
@@ -100,7 +104,7 @@ class StorePipeline:
             return
         self._failing = False
         for saved in results:
-            key = "new_articles" if saved.status == "new" else "duplicates"
+            key = STATUS_COUNTERS[saved.status]
             if self.stats is not None:
                 self.stats.inc_value(source_key(saved.source, key))
         logger.debug("stored a batch of %d articles", len(batch))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from crawler.text.extraction import Article, Rejection, extract_article, looks_binary, to_utc_iso
-from pipelines.extract import fill_from_hints
+from crawler.text.analysis import fill_from_hints
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())

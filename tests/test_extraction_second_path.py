@@ -11,7 +11,8 @@ import pytest
 from crawler.text.extraction import Article, extract_article, repair_early_end, to_utc_iso
 from crawler.items import ArticleItem
 from crawler.text.utc import iso
-from pipelines.extract import ExtractPipeline, fill_from_hints
+from crawler.text.analysis import fill_from_hints
+from pipelines.extract import ExtractPipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = {name: case for name, case in json.loads((FIXTURES / "second-path.json").read_text()).items()

@@ -1,4 +1,4 @@
-"""DedupPipeline: one row per canonical URL, fingerprints for the archive to link copies."""
+"""DedupPipeline: one row per canonical URL."""
 
 import pytest
 
@@ -20,10 +20,9 @@ def pipeline(tmp_path):
     stage.close_spider()
 
 
-def test_new_article_gets_its_fingerprints(pipeline):
-    item = pipeline.process_item({"url": "http://h/a", "body": BODY})
-    assert item["content_hash"] == fingerprints(BODY)[0]
-    assert item["signature"] is not None
+def test_new_article_passes_unchanged(pipeline):
+    item = {"url": "http://h/a", "body": BODY}
+    assert pipeline.process_item(dict(item)) == item
 
 
 def test_same_url_twice_in_one_run_is_dropped(pipeline):
@@ -41,6 +40,11 @@ def test_url_stored_by_an_earlier_run_is_dropped(pipeline, tmp_path):
         pipeline.process_item({"url": "http://h/old", "body": BODY})
 
 
-def test_short_bodies_get_no_signature(pipeline):
-    item = pipeline.process_item({"url": "http://h/short", "body": "Just a few words here."})
-    assert item["signature"] is None and item["content_hash"]
+def test_a_page_that_moved_to_a_stored_url_is_dropped(pipeline, tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    save_articles(db, [{"url": "http://h/story", "source": "s", "body": BODY,
+                        "content_hash": fingerprints(BODY)[0], "fetched_urls": ["http://h/story"]}])
+    with pytest.raises(Rejected) as caught:   # fetched as /amp/story, canonical /story
+        pipeline.process_item({"url": "http://h/story", "body": BODY,
+                               "fetched_urls": ["http://h/amp/story", "http://h/story"]})
+    assert caught.value.reason == "duplicate_url"

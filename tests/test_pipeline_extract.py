@@ -111,3 +111,17 @@ def test_the_pool_starts_with_the_first_article_request_not_at_crawl_open():
         assert pipeline.pool.started
     finally:
         pipeline.close_spider()
+
+
+def test_the_crawl_process_does_not_import_the_extractors():
+    """A crawl whose listings answer 304 extracts nothing: it must not pay for trafilatura."""
+    import subprocess
+    import sys
+
+    code = ("import sys, crawler.cli, crawler.spiders.news, pipelines.dedup, pipelines.store; "
+            "from pipelines.extract import ExtractPipeline; ExtractPipeline(1, 50, 10); "
+            "print(sorted(m for m in ('trafilatura', 'readability', 'htmldate') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -84,6 +84,16 @@ def test_copies_are_linked_and_counted_as_duplicates_of_their_source(store, db):
     assert counter(store, "aiwire", "duplicates") == 1 and counter(store, "aiwire", "new_articles") == 0
 
 
+def test_a_url_already_stored_is_counted_as_already_seen_not_as_a_copy(store, db):
+    store.process_item(article(1))
+    store.process_item(article(1))     # the same URL again (e.g. from two listings)
+    store.close_spider()
+    assert len(list(db["articles"].rows)) == 1
+    assert counter(store, "frontiernews", "new_articles") == 1
+    assert counter(store, "frontiernews", "already_seen") == 1
+    assert counter(store, "frontiernews", "duplicates") == 0
+
+
 def test_a_failed_write_keeps_the_batch_for_the_next_flush(store, db):
     store.db.conn.execute("PRAGMA busy_timeout = 50")   # fail fast on the lock below
     db.conn.execute("BEGIN IMMEDIATE")                    # another writer holds the archive

@@ -60,7 +60,7 @@ def _reasons(counts: dict) -> str:
 def summary_rows(runs: list[dict]) -> list[dict]:
     return [{
         "source": run["source"], "outcome": run["outcome"], "requests": run["requests"],
-        "new": run["new_articles"], "duplicates": run["duplicates"],
+        "new": run["new_articles"], "copies": run["duplicates"],
         "not_modified": run["not_modified"],
         "dropped": _reasons(run["details"].get("dropped", {})),
         "errors": _reasons(run["details"].get("errors", {})),
@@ -81,7 +81,7 @@ def summary_rows(runs: list[dict]) -> list[dict]:
 def crawl(config_path, sources, log_level, quiet, as_json):
     """Crawl every configured source once and store new articles.
 
-    Prints one summary line per source: requests, new articles, duplicates,
+    Prints one summary line per source: requests, new articles, copies of stored stories,
     feeds/sitemaps not modified (304), dropped pages and errors by reason.
     Broken pages never fail the run: the exit code is 0 when the crawl ran,
     7 when some articles could not be written to the archive (disk full...).

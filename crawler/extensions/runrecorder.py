@@ -106,7 +106,9 @@ class RunRecorder:
             return
         source = item.get("source", "?")
         duplicate = exception.reason == "duplicate_url"
-        key = "duplicates" if duplicate else f"dropped/{exception.reason}"
+        # A URL the archive or this crawl already has is not a copy of a story
+        # (`duplicates` counts those): it joins the URLs the spider skipped.
+        key = "already_seen" if duplicate else f"dropped/{exception.reason}"
         self.crawler.stats.inc_value(source_key(source, key))
         logger.info("%s: not stored %s: %s", source, item.get("url"), exception)
         try:

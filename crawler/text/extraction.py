@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import re
 from copy import copy
-from dataclasses import asdict, dataclass
 
 import lxml.html
 import trafilatura
@@ -44,7 +43,8 @@ from trafilatura.meta import reset_caches
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
-from crawler.text.utc import iso, plausible_published, stored_utc
+from crawler.text.article import Article, Rejection
+from crawler.text.utc import to_utc_iso
 
 MIN_WORDS = 50
 # trafilatura keeps module-level caches that grow in long-lived processes.
@@ -76,61 +76,12 @@ BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "p
 _calls = 0
 
 
-@dataclass
-class Article:
-    title: str | None
-    author: str | None
-    published: str | None
-    language: str | None
-    description: str | None
-    sitename: str | None
-    image: str | None
-    body: str
-    word_count: int
-    canonical_url: str | None
-    # Which text won (precision, balanced, json-ld, readability) and whether the
-    # page took the second path: for the benchmark and the debug log.
-    extractor: str = "precision"
-    second_path: bool = False
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Rejection:
-    reason: str      # a stats key: not_html, no_body, too_short
-    detail: str      # for the log
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.detail}"
-
-
 def looks_binary(text: str, sample: int = 4096) -> bool:
     """Decoded junk shows up as NULs, control characters and replacement marks."""
     head = text[:sample]
     if not head:
         return False
     return "\x00" in head or len(CONTROL_CHARS.findall(head)) > len(head) * 0.02
-
-
-def to_utc_iso(value: str | None) -> str | None:
-    """The archive's UTC form of a date htmldate (or a page) gives, or None.
-
-    A date with a zone becomes that instant in UTC. A date or time without a
-    zone is kept as written and read as UTC ("2026-05-01" and
-    "2026-05-01T00:00:00" both become "2026-05-01T00:00:00Z"): the day the
-    page states is worth storing, and guessing a zone could move it to
-    another day. A date in the future or before the web is None (see
-    `plausible_published`).
-    """
-    if not value:
-        return None
-    try:
-        moment = stored_utc(value)
-    except ValueError:
-        return None
-    return iso(moment) if plausible_published(moment) else None
 
 
 def strip_title_line(text: str, title: str | None) -> str:
@@ -266,9 +217,6 @@ def second_path(html: str, tree, url: str, precise: str, reading: int,
 
 def extract_article(html: str, url: str, min_words: int = MIN_WORDS) -> Article | Rejection:
     """Extract body and metadata from `html` (already decoded) fetched from `url`."""
-    # Imported on first use (~0.1 s): a crawl with nothing new never loads trafilatura.
-    import trafilatura
-
     _maybe_reset_caches()
     if looks_binary(html):
         return Rejection("not_html", "binary content")

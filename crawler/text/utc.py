@@ -50,3 +50,22 @@ def plausible_published(moment: datetime, now: datetime | None = None) -> bool:
     """Can `moment` (aware) be a publication time: not before the web, not in the future?"""
     now = now or datetime.now(timezone.utc)
     return WEB_BEGAN <= moment <= now + FUTURE_TOLERANCE
+
+
+def to_utc_iso(value: str | None) -> str | None:
+    """The archive's UTC form of a date htmldate (or a page) gives, or None.
+
+    A date with a zone becomes that instant in UTC. A date or time without a
+    zone is kept as written and read as UTC ("2026-05-01" and
+    "2026-05-01T00:00:00" both become "2026-05-01T00:00:00Z"): the day the
+    page states is worth storing, and guessing a zone could move it to
+    another day. A date in the future or before the web is None (see
+    `plausible_published`).
+    """
+    if not value:
+        return None
+    try:
+        moment = stored_utc(value)
+    except ValueError:
+        return None
+    return iso(moment) if plausible_published(moment) else None
