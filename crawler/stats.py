@@ -13,14 +13,8 @@ def source_key(source: str, *parts: str) -> str:
     return PREFIX + "/".join((source, *parts))
 
 
-def source_counters(stats: dict, source: str) -> dict[str, int]:
-    """The counters of one source, keyed by what follows its prefix."""
-    prefix = source_key(source) + "/"
-    return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
-
-
 def counters_by_source(stats: dict, sources) -> dict[str, dict[str, int]]:
-    """source_counters for many sources in one pass over the stats.
+    """Each source's counters, keyed by what follows its prefix, in one pass over the stats.
 
     A crawl of thousands of sources has tens of thousands of keys; scanning them
     once per source would cost seconds. A key belongs to the longest source name
@@ -37,6 +31,8 @@ def counters_by_source(stats: dict, sources) -> dict[str, dict[str, int]]:
         if cut > 0:
             grouped[rest[:cut]][rest[cut + 1:]] = value
     return grouped
+
+
 def sources_counting(stats: dict, *parts: str) -> set[str]:
     """The sources that have a counter `parts` (e.g. "errors", "write_failed")."""
     suffix = "/" + "/".join(parts)

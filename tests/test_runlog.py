@@ -8,7 +8,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 from crawler.failures import classify
 from crawler.extensions.runrecorder import run_outcome, summarise
-from crawler.stats import source_counters, source_key
+from crawler.stats import counters_by_source, source_key
 
 
 @pytest.mark.parametrize("counters, reason, outcome", [
@@ -35,7 +35,9 @@ def test_summary_groups_reasons():
 
 def test_source_counters_separate_sources_with_shared_prefixes():
     stats = {source_key("ai", "requests"): 1, source_key("ai-labs", "requests"): 7, "other": 3}
-    assert source_counters(stats, "ai") == {"requests": 1}
+    assert counters_by_source(stats, ["ai"]) == {"ai": {"requests": 1}}
+    assert counters_by_source(stats, ["ai", "ai-labs"]) == {"ai": {"requests": 1},
+                                                            "ai-labs": {"requests": 7}}
 
 
 def http_error(status):

@@ -71,15 +71,6 @@ def recent_runs_sql(default_limit: int = 50) -> str:
 
 
 LATEST_STORIES_SQL = latest_stories_sql()
-COMPANY_TIMELINE_SQL = company_timeline_sql()
-RECENT_RUNS_SQL = recent_runs_sql()
-
-# Stories per day naming a company (for a chart), over the same rows.
-COMPANY_DAILY_SQL = """
-    SELECT substr(s.shown, 1, 10) AS day, COUNT(*) AS stories
-    FROM mentions m JOIN story_summary s ON s.story_id = m.article_id
-    WHERE m.company = :company COLLATE NOCASE AND s.shown >= :since
-    GROUP BY day ORDER BY day"""
 
 
 def latest_stories(db: Database, limit: int = 20, source: str | None = None) -> list[dict]:
@@ -89,18 +80,3 @@ def latest_stories(db: Database, limit: int = 20, source: str | None = None) -> 
     for row in rows:
         row["outlets"] = by_story.get(row["story_id"], [row["source"]])
     return rows
-
-
-def company_timeline(db: Database, company: str, since: str | None = None, limit: int = 50) -> list[dict]:
-    """Stories naming `company` (any case), newest first; `since` is an ISO cutoff."""
-    return list(db.query(COMPANY_TIMELINE_SQL, {"company": company, "since": since, "limit": limit}))
-
-
-def company_daily(db: Database, company: str, since: str) -> list[dict]:
-    """[{day, stories}] naming `company` since the ISO cutoff `since`."""
-    return list(db.query(COMPANY_DAILY_SQL, {"company": company, "since": since}))
-
-
-def recent_runs(db: Database, limit: int = 50, source: str | None = None) -> list[dict]:
-    """The latest crawl runs, newest first (without their JSON details)."""
-    return list(db.query(RECENT_RUNS_SQL, {"limit": limit, "source": source}))
