@@ -14,8 +14,9 @@ from crawler.alerts.sender import run_alerts
 from crawler.alerts.status import company_warnings, problem_alerts, rule_status
 from crawler.archive.search import SearchError, parse_since
 from crawler.commands.common import (
-    EXIT_CONFIG, EXIT_DELIVERY, config_option, echo_json, echo_table, fail, json_option,
-    load_config_or_exit, open_archive_or_exit)
+    config_option, echo_json, echo_table, fail, json_option, load_config_or_exit,
+    open_archive_or_exit)
+from crawler.exitcodes import EXIT_CONFIG, EXIT_DELIVERY
 from crawler.text.companies import load_companies
 
 

@@ -1,4 +1,4 @@
-"""What every newsmon command shares: the --config option, exit codes, output."""
+"""What every newsmon command shares: the --config option, archive access, output."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ from crawler.archive.lock import ArchiveLock, ArchiveLocked
 from crawler.commands.progress import UpgradeProgress
 from crawler.config.loader import ConfigError, load_config
 
-# Exit codes live in crawler/exitcodes.py; re-exported for the commands.
-from crawler.exitcodes import (  # noqa: F401
-    EXIT_ARCHIVE, EXIT_CONFIG, EXIT_DELIVERY, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK,
-    EXIT_WRITE_FAILED)
+from crawler.exitcodes import EXIT_ARCHIVE, EXIT_CONFIG, EXIT_LOCKED
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), envvar="NEWSMON_CONFIG",

@@ -7,7 +7,8 @@ import click
 from crawler.archive import ArchiveError
 from crawler.archive.integrity import backup_archive, check_archive, recovery_steps
 from crawler.commands.common import (
-    EXIT_ARCHIVE, EXIT_CONFIG, config_option, fail, load_config_or_exit)
+    config_option, fail, load_config_or_exit)
+from crawler.exitcodes import EXIT_ARCHIVE, EXIT_CONFIG
 
 
 @click.command()

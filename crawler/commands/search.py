@@ -7,8 +7,8 @@ import click
 from crawler.archive.runs import has_runs
 from crawler.archive.search import SearchError, search_articles
 from crawler.commands.common import (
-    EXIT_CONFIG, config_option, echo_json, fail, json_option, load_config_or_exit,
-    open_archive_or_exit)
+    config_option, echo_json, fail, json_option, load_config_or_exit, open_archive_or_exit)
+from crawler.exitcodes import EXIT_CONFIG
 from crawler.text.companies import load_companies
 from crawler.config.spec import fts_query_problem
 
