@@ -36,13 +36,11 @@ def run_crawl(config: Config, only_sources=(), overrides: dict | None = None,
               stop_requested=lambda: None) -> dict:
     """Crawl the configured (or the named) sources once; blocks until done.
 
-    `stop_requested()` is asked once more just before Scrapy takes over the
-    signals (crawler/earlystop.py): a stop during set-up crawls nothing.
+    `stop_requested()` tells of a stop signal held (crawler/earlystop.py) after
+    the caller's own last look and before Scrapy listens for signals itself.
     """
     process = CrawlerProcess(crawl_settings(config, only_sources, overrides))
     crawler = process.create_crawler(NewsSpider)
-    if stop_requested():
-        raise CrawlInterrupted(f"signal {stop_requested()}")
     failures = []
     process.crawl(crawler).addErrback(failures.append)
     _honour_signal_held_until_scrapy_listens(process, crawler, stop_requested)
@@ -55,7 +53,7 @@ def run_crawl(config: Config, only_sources=(), overrides: dict | None = None,
 
 def _honour_signal_held_until_scrapy_listens(process: CrawlerProcess, crawler,
                                               stop_requested) -> None:
-    """A signal held between the check above and Scrapy's own handlers stops the crawl.
+    """A signal held until Scrapy installs its own handlers stops the crawl.
 
     Scrapy installs its SIGTERM/SIGINT handlers in a reactor start-up trigger;
     until then crawler/earlystop.py only remembers a signal. One look when the
