@@ -41,6 +41,9 @@ REMOTE_CONTROL_ENABLED = False
 # connection that same checked address (see crawler/middlewares/privatenet.py).
 DNSCACHE_ENABLED = True
 LOG_LEVEL = "INFO"
+# Scrapy's default list ends with "Platform", which runs `uname -p` in a child process at
+# every start: a fork per crawl, and per daemon run, for a line nobody reads twice.
+LOG_VERSIONS = ["lxml", "libxml2", "Twisted", "Python", "trafilatura"]
 LOG_FORMATTER = "crawler.logformatter.NewsmonLogFormatter"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -91,6 +91,8 @@ def test_a_crawl_whose_listings_answer_304_starts_no_extraction_worker(
     stdout, stderr = crawl.communicate()
     assert crawl.returncode == 0, stderr[-2000:]
     assert "not_modified" in stdout and "0 new articles" in stdout
+    workers = {pid: line for pid, line in seen.items() if "python" in line or line == "?"}
+    assert not workers, f"workers started by a crawl that had nothing to extract: {workers}"
     assert not seen, f"processes started by a crawl that had nothing to extract: {seen}"
 
 
