@@ -1,10 +1,12 @@
 """`newsmon alerts list/test/backtest/send` as a user runs them (click's CliRunner, real sinks)."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
-from conftest import ArchiveWriter, invoke_newsmon, unused_port
+from conftest import REPO, ArchiveWriter, invoke_newsmon, newsmon_env, unused_port
 from fixtureweb import to_toml
 
 DISTILL = ("xAI told a court that it distills OpenAI models to train Grok, its chatbot, during "
@@ -80,6 +82,21 @@ def test_backtest_lists_one_line_per_story(setup):
     assert "1 story would have fired rule 'distillation'" in text
     bad = invoke_newsmon("alerts", "backtest", "distillation", "--since", "soon", "--config", config)
     assert bad.exit_code == 2
+
+
+def test_backtest_never_loads_apprise(setup):
+    """Labelling channels loads apprise's plugins (a quarter of a second at every start):
+    matching rules against the archive needs none of it."""
+    config, archive = setup(rule("distillation", "json://127.0.0.1:9/x"))
+    archive.add("xAI distills OpenAI models", DISTILL)
+    program = ("import sys; from crawler.cli import main\n"
+               "try:\n    main(['alerts', 'backtest', 'distillation', '--config', sys.argv[1]])\n"
+               "except SystemExit:\n    pass\n"
+               "print('apprise loaded' if 'apprise' in sys.modules else 'apprise not loaded')")
+    result = subprocess.run([sys.executable, "-c", program, str(config)], cwd=REPO,
+                            env=newsmon_env(), capture_output=True, text=True, timeout=60)
+    assert "1 story would have fired" in result.stdout, result.stderr[-2000:]
+    assert result.stdout.rstrip().endswith("apprise not loaded")
 
 
 def test_send_keeps_undelivered_alerts_and_list_shows_them(setup, alert_sinks):

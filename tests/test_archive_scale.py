@@ -293,9 +293,9 @@ def test_search_shows_the_first_matching_copy_when_the_original_does_not_match(t
 # -- backtest --since reads only the window --------------------------------------------------
 
 @pytest.mark.parametrize("rule", [
-    AlertRule(name="r", notify=(), match="model", channels=()),
-    AlertRule(name="r", notify=(), match="chips", companies=("nvidia",), channels=()),
-    AlertRule(name="r", notify=(), companies=("OpenAI",), sources=("src0", "src4"), channels=()),
+    AlertRule(name="r", notify=(), match="model"),
+    AlertRule(name="r", notify=(), match="chips", companies=("nvidia",)),
+    AlertRule(name="r", notify=(), companies=("OpenAI",), sources=("src0", "src4")),
 ])
 @pytest.mark.parametrize("since", ["2026-01-15T00:00:00Z", "2026-02-20T00:00:00Z", "2026-03-27T00:00:00Z"])
 def test_backtest_since_equals_the_whole_history_filtered(archive, rule, since):

@@ -13,10 +13,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote
-
-import apprise
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -61,7 +60,12 @@ class AlertRule:
     companies: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     digest: str = "immediate"
-    channels: tuple[Channel, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def channels(self) -> tuple[Channel, ...]:
+        """Labelled on first use: labelling loads apprise's plugins (a quarter of a second),
+        which commands that only match rules, such as `alerts backtest`, never pay."""
+        return _channels(self.name, self.notify)
 
     def channel(self, label: str) -> Channel | None:
         """The configured channel stored under `label`, or None if it was removed."""
@@ -70,6 +74,8 @@ class AlertRule:
 
 def channel_label(template: str) -> str:
     """A readable, secret-free name for a notify URL (see the module docstring)."""
+    import apprise  # here, not at the top: see AlertRule.channels
+
     plugin = None
     try:
         plugin = apprise.Apprise.instantiate(template, suppress_exceptions=True)
@@ -108,7 +114,6 @@ def rule_from_table(table: dict) -> AlertRule:
         companies=tuple(table.get("companies", ())),
         sources=tuple(table.get("sources", ())),
         digest=table.get("digest", "immediate"),
-        channels=_channels(table["name"], notify),
     )
 
 

@@ -9,8 +9,6 @@ from crawler.alerts.matching import backtest as backtest_rule
 from crawler.alerts.messages import text_snippet, when
 from crawler.alerts.outbox import retry_failed as requeue_failed
 from crawler.alerts.rules import AlertConfigError, find_rule, rules_from_config
-from crawler.alerts.sample import send_test
-from crawler.alerts.sender import run_alerts
 from crawler.alerts.status import company_warnings, problem_alerts, rule_status
 from crawler.archive.search import SearchError, parse_since
 from crawler.commands.common import (
@@ -86,6 +84,8 @@ def test(rule_name, config_path):
             channel.url()
         except AlertConfigError as exc:
             fail(str(exc), EXIT_CONFIG)
+    from crawler.alerts.sample import send_test  # delivery loads apprise: only when sending
+
     outcomes = send_test(db, rule)
     for label, delivery in outcomes:
         click.echo(f"{'sent  ' if delivery.ok else 'FAILED'}  {label}"
@@ -152,6 +152,8 @@ def send(config_path, retry_now, retry_failed, as_json):
     db, rules, _ = _setup(config_path, create=True)
     if retry_failed:
         click.echo(f"{requeue_failed(db)} failed alerts queued again")
+    from crawler.alerts.sender import run_alerts  # delivery loads apprise: only when sending
+
     report = run_alerts(db, rules, retry_now=retry_now or retry_failed)
     summary = {"queued": report.queued, "sent": report.sent, "messages": report.messages,
                "retrying": report.retrying, "failed": report.gave_up,
