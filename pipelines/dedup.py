@@ -17,35 +17,24 @@ from __future__ import annotations
 from typing import Self
 
 from scrapy.crawler import Crawler
-from sqlite_utils import Database
-
-from crawler.archive import open_archive
 from crawler.archive.fetchstate import is_seen
+from crawler.crawlarchive import CrawlArchive
 from crawler.items import ArticleItem, Rejected
 
 
 class DedupPipeline:
-    def __init__(self, archive_path: str):
-        self.archive_path = archive_path
-        self.db: Database | None = None
+    def __init__(self, archive: CrawlArchive):
+        self.archive = archive
         self.urls_this_run: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings["NEWSMON_ARCHIVE"])
-
-    def open_spider(self) -> None:
-        self.db = open_archive(self.archive_path)
-
-    def close_spider(self) -> None:
-        if self.db is not None:
-            self.db.close()
+        return cls(CrawlArchive.of(crawler))
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        assert self.db is not None, "open_spider opens the archive"
         url = item["url"]
         requested = (item.get("fetched_urls") or [None])[0]   # the spider asked about it
-        if url in self.urls_this_run or (url != requested and is_seen(self.db, url)):
+        if url in self.urls_this_run or (url != requested and is_seen(self.archive.db, url)):
             raise Rejected("duplicate_url", url)
         self.urls_this_run.add(url)
         return item

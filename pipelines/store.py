@@ -22,12 +22,11 @@ import sqlite3
 from typing import Self
 
 from scrapy.crawler import Crawler
-from sqlite_utils import Database
 from twisted.internet import task
 
-from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
-from crawler.archive.errors import note_archive_error
+from crawler.archive.errors import ArchiveError, note_archive_error
+from crawler.crawlarchive import CrawlArchive
 from crawler.items import ArticleItem
 from crawler.stats import UNWRITTEN_STAT, source_key
 
@@ -41,15 +40,14 @@ MAX_PENDING_BATCHES = 10   # kept in memory for a retry while writes fail; older
 
 
 class StorePipeline:
-    def __init__(self, archive_path: str, batch_size: int, flush_seconds: float,
+    def __init__(self, archive: CrawlArchive, batch_size: int, flush_seconds: float,
                  near_threshold: float | None, stats=None):
-        self.archive_path = archive_path
+        self.archive = archive
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
         self.near_threshold = near_threshold
         self.stats = stats
         self.pending: list[dict] = []
-        self.db: Database | None = None
         self._timer: task.LoopingCall | None = None
         self._failing = False    # after a failed write, retry with the timer only, not per item
 
@@ -57,7 +55,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         return cls(
-            archive_path=settings["NEWSMON_ARCHIVE"],
+            archive=CrawlArchive.of(crawler),
             batch_size=settings.getint("NEWSMON_STORE_BATCH"),
             flush_seconds=settings.getfloat("NEWSMON_STORE_FLUSH_SECONDS"),
             near_threshold=settings.getfloat("NEWSMON_DEDUP_THRESHOLD"),
@@ -65,7 +63,6 @@ class StorePipeline:
         )
 
     def open_spider(self) -> None:
-        self.db = open_archive(self.archive_path)
         self._timer = timer = task.LoopingCall(self.flush)
         timer.start(self.flush_seconds, now=False)
 
@@ -76,8 +73,6 @@ class StorePipeline:
         if self.pending:
             self._give_up(self.pending)
             self.pending = []
-        if self.db is not None:
-            self.db.close()
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         self.pending.append(dict(item))
@@ -90,9 +85,9 @@ class StorePipeline:
             return
         batch, self.pending = self.pending, []
         try:
-            results = save_articles(self.db, batch, near_threshold=self.near_threshold)
-        except sqlite3.Error as exc:
-            # The transaction rolled back: keep the batch and try again on the next flush.
+            results = save_articles(self.archive.db, batch, near_threshold=self.near_threshold)
+        except (sqlite3.Error, ArchiveError) as exc:
+            # The transaction rolled back (or the archive could not be opened): keep the batch and try again on the next flush.
             logger.error("archive write failed (%s); %d articles kept for retry", exc, len(batch))
             note_archive_error(self.stats, exc)
             self._failing = True

@@ -113,3 +113,24 @@ def test_imports_run_downwards(path):
     upward = {name for name in imported(path, "crawler", "pipelines")
               if not name.startswith(allowed)}
     assert not upward, f"{relative(path)} imports rooms above it: {upward}"
+
+
+# The Scrapy side of a crawl shares one archive connection (crawler/crawlarchive.py); the
+# alert step opens its own because it runs in a thread.
+SCRAPY_SIDE = ("crawler/spiders", "crawler/middlewares", "crawler/extensions", "pipelines")
+OWN_CONNECTION = ("crawler/crawlarchive.py", "crawler/extensions/alerts.py")
+
+
+def calls(path: Path, name: str) -> bool:
+    return any(isinstance(node, ast.Call) and getattr(node.func, "id", None) == name
+               for node in ast.walk(ast.parse(path.read_text("utf-8"))))
+
+
+@pytest.mark.parametrize("path", modules(*SCRAPY_SIDE), ids=relative)
+def test_crawl_components_share_the_crawls_connection(path):
+    if relative(path) not in OWN_CONNECTION:
+        assert not calls(path, "open_archive"), f"{relative(path)} opens a connection of its own"
+
+
+def test_the_connection_rule_sees_the_code():
+    assert calls(REPO / "crawler/crawlarchive.py", "open_archive")

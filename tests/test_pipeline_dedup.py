@@ -4,6 +4,7 @@ import pytest
 
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
+from crawler.crawlarchive import CrawlArchive
 from crawler.items import Rejected
 from crawler.text.neardup import fingerprints
 from pipelines.dedup import DedupPipeline
@@ -14,10 +15,9 @@ BODY = " ".join(f"Paragraph {i} reports on the chip export rules and their effec
 @pytest.fixture
 def pipeline(tmp_path):
     open_archive(tmp_path / "a.db").close()
-    stage = DedupPipeline(str(tmp_path / "a.db"))
-    stage.open_spider()
-    yield stage
-    stage.close_spider()
+    archive = CrawlArchive(str(tmp_path / "a.db"))
+    yield DedupPipeline(archive)
+    archive.close()
 
 
 def test_new_article_passes_unchanged(pipeline):

@@ -51,6 +51,7 @@ def store(tmp_path, db):
     yield pipeline
     if pipeline._timer.running:
         pipeline.close_spider()
+    pipeline.archive.close()       # what engine_stopped does in a crawl
 
 
 def counter(store, source: str, name: str) -> int:
@@ -95,7 +96,7 @@ def test_a_url_already_stored_is_counted_as_already_seen_not_as_a_copy(store, db
 
 
 def test_a_failed_write_keeps_the_batch_for_the_next_flush(store, db):
-    store.db.conn.execute("PRAGMA busy_timeout = 50")   # fail fast on the lock below
+    store.archive.db.conn.execute("PRAGMA busy_timeout = 50")   # fail fast on the lock below
     db.conn.execute("BEGIN IMMEDIATE")                    # another writer holds the archive
     for n in range(BATCH):
         store.process_item(article(n))

@@ -24,6 +24,7 @@ from twisted.internet.threads import deferToThread
 
 from crawler.archive import open_archive
 from crawler.config.scrapy_settings import tracked_companies
+from crawler.crawlarchive import CrawlArchive
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,7 @@ class AlertsExtension:
         from crawler.alerts.matching import last_article_id
 
         try:
-            db = open_archive(self.archive_path)
-            try:
-                self.start_id = last_article_id(db)
-            finally:
-                db.close()
+            self.start_id = last_article_id(CrawlArchive.of(self.crawler).db)
         except Exception:
             logger.exception("alerts: cannot read the archive at the start of the crawl")
 

@@ -20,10 +20,10 @@ from typing import Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.archive import open_archive
 from crawler.archive.errors import CORRUPT_STAT, ArchiveError, is_corruption, note_archive_error
 from crawler.archive.fetchstate import record_outcome
 from crawler.archive.runs import record_runs
+from crawler.crawlarchive import CrawlArchive
 from crawler.items import Rejected
 from crawler.archivelog import quiet_archive_faults
 from crawler.stats import RUN_IDS_STAT, counters_by_source, source_key
@@ -67,9 +67,8 @@ def summarise(source: str, counters: dict, started: str, close_reason: str) -> d
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
+        self.archive = CrawlArchive.of(crawler)
         self.started = None
-        self._db = None
         crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self._item_dropped, signal=signals.item_dropped)
@@ -80,12 +79,6 @@ class RunRecorder:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
-
-    @property
-    def db(self):
-        if self._db is None:
-            self._db = open_archive(self.archive_path)
-        return self._db
 
     def _spider_opened(self, spider):
         self.started = iso_now()
@@ -112,8 +105,9 @@ class RunRecorder:
         self.crawler.stats.inc_value(source_key(source, key))
         logger.info("%s: not stored %s: %s", source, item.get("url"), exception)
         try:
-            with self.db.conn:
-                record_outcome(self.db, item.get("fetched_urls") or [item.get("url")],
+            db = self.archive.db
+            with db.conn:
+                record_outcome(db, item.get("fetched_urls") or [item.get("url")],
                                source=source, outcome="duplicate" if duplicate else "not_article")
         except (sqlite3.Error, ArchiveError) as exc:   # only a lost mark: the page is fetched again next time
             logger.error("archive write failed (%s): %s not marked as seen", exc, item.get("url"))
@@ -124,7 +118,7 @@ class RunRecorder:
         counters = counters_by_source(self.crawler.stats.get_stats(), names)
         runs = [summarise(name, counters[name], self.started, reason) for name in names]
         try:
-            run_ids = record_runs(self.db, runs)
+            run_ids = record_runs(self.archive.db, runs)
         except (sqlite3.Error, ArchiveError) as exc:
             logger.error("archive write failed (%s): this crawl's runs are not recorded", exc)
             note_archive_error(self.crawler.stats, exc)
@@ -133,7 +127,4 @@ class RunRecorder:
             run["id"] = run_id
         self.crawler.stats.set_value(RUN_IDS_STAT, run_ids)
         self.crawler.stats.set_value(RUNS_STAT, runs)
-        if self._db is not None:
-            self._db.close()
-            self._db = None
 

@@ -21,9 +21,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
-from crawler.archive import open_archive
 from crawler.archive.errors import ArchiveError, note_archive_error
 from crawler.archive.fetchstate import listing_validators, record_listing
+from crawler.crawlarchive import CrawlArchive
 from crawler.stats import sources_counting
 from crawler.net.urls import clean_url
 
@@ -37,28 +37,21 @@ def _header(response, name: str) -> str | None:
 
 
 class ConditionalRequestMiddleware:
-    def __init__(self, archive_path: str, stats=None):
-        self.archive_path = archive_path
+    def __init__(self, archive: CrawlArchive, stats=None):
+        self.archive = archive
         self.stats = stats
         self.fetched: dict[str, dict] = {}   # listing URL -> what to record at the end
-        self._db = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        middleware = cls(crawler.settings["NEWSMON_ARCHIVE"], crawler.stats)
+        middleware = cls(CrawlArchive.of(crawler), crawler.stats)
         crawler.signals.connect(middleware._spider_closed, signal=signals.spider_closed)
         return middleware
-
-    @property
-    def db(self):
-        if self._db is None:
-            self._db = open_archive(self.archive_path)
-        return self._db
 
     def process_request(self, request: Request) -> None:
         if request.meta.get("newsmon_kind") not in LISTING_KINDS:
             return None
-        etag, last_modified = listing_validators(self.db, clean_url(request.url))
+        etag, last_modified = listing_validators(self.archive.db, clean_url(request.url))
         if etag:
             request.headers.setdefault("If-None-Match", etag)
         if last_modified:
@@ -84,13 +77,11 @@ class ConditionalRequestMiddleware:
                 logger.warning("articles of %s were not written: their listing validators are not "
                                "stored, the next run reads them in full", ", ".join(sorted(lost)))
             try:
-                with self.db.conn:
+                db = self.archive.db
+                with db.conn:
                     for url, fetched in self.fetched.items():
                         if fetched["source"] not in lost:
-                            record_listing(self.db, url, **fetched)
+                            record_listing(db, url, **fetched)
             except (sqlite3.Error, ArchiveError) as exc:
                 logger.error("archive write failed (%s): listing validators not stored", exc)
                 note_archive_error(self.stats, exc)
-        if self._db is not None:
-            self._db.close()
-            self._db = None

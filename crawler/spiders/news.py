@@ -14,10 +14,10 @@ import scrapy
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.archive import open_archive
 from crawler.archive.fetchstate import (
     is_seen, record_failure, record_outcome, urls_to_retry)
 from crawler.config.loader import Source, load_config
+from crawler.crawlarchive import CrawlArchive
 from crawler.config.scrapy_settings import settings_from_config
 from crawler.spiders.listings import Link, ListingError, follows, parse_feed, parse_sitemap
 from crawler.net.encoding import decode_html
@@ -38,7 +38,7 @@ class NewsSpider(scrapy.Spider):
     name = "news"
     # Set by from_crawler from the settings.
     sources: list[Source]
-    archive_path: str
+    archive: CrawlArchive
     max_listing_bytes: int
     max_sitemap_depth: int
     listings_requested: set[str]   # clean URLs of listings asked for in this crawl
@@ -57,17 +57,19 @@ class NewsSpider(scrapy.Spider):
         only = crawler.settings.getlist("NEWSMON_ONLY_SOURCES")
         spider.sources = [s for s in crawler.settings.getlist("NEWSMON_SOURCES")
                           if not only or s.name in only]
-        spider.archive_path = crawler.settings["NEWSMON_ARCHIVE"]
+        spider.archive = CrawlArchive.of(crawler)
         spider.max_listing_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.max_sitemap_depth = crawler.settings.getint("NEWSMON_MAX_SITEMAP_DEPTH")
         spider.listings_requested = set()
-        spider.db = None
         return spider
 
     # -- start ----------------------------------------------------------------
 
+    @property
+    def db(self):
+        return self.archive.db
+
     async def start(self):
-        self.db = open_archive(self.archive_path)
         for source in self.sources:
             for url in source.feeds:
                 yield self._listing_request(url, source, "feed", self.parse_feed)
@@ -78,10 +80,6 @@ class NewsSpider(scrapy.Spider):
             for url in urls_to_retry(self.db, source.name):
                 self.crawler.stats.inc_value(source_key(source.name, "retried"))
                 yield self._request_article(url, source, {}, origin_private=False)
-
-    def closed(self, reason):
-        if self.db is not None:
-            self.db.close()
 
     def _listing_request(self, url, source, kind, callback, found_in=None, depth=0):
         """A listing from the config (`found_in` None: trusted) or named by another listing."""
