@@ -354,7 +354,7 @@ from crawler.archive.search import search_articles, parse_since
 from crawler.archive.totals import archive_totals, articles_per_source
 from crawler.archive.mentions import company_counts
 from crawler.archive.runs import health_report, last_runs
-from crawler.alerts.matching import backtest
+from crawler.archive.alert_matching import backtest
 from crawler.alerts.details import alert_items
 from crawler.alerts.rules import rules_from_config
 from crawler.config.loader import load_config

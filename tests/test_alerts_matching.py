@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.alerts.matching import (
+from crawler.archive.alert_matching import (
     MatchError, backtest, ensure_marks, last_article_id, match_new, match_rule, matching_articles)
 from crawler.alerts.rules import rule_from_table
 

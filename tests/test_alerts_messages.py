@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 
 from crawler.alerts.details import MARK_END, MARK_START, AlertItem, alert_items
-from crawler.alerts.matching import ensure_marks
+from crawler.archive.alert_matching import ensure_marks
 from crawler.alerts.messages import alert_message, digest_message
 from crawler.alerts.rules import rule_from_table
 from crawler.alerts.sender import run_alerts

@@ -3,11 +3,12 @@
 import random
 from datetime import datetime, timedelta, timezone
 
-from crawler.alerts.matching import ensure_marks, match_new
-from crawler.alerts.outbox import MAX_ATTEMPTS, claim_due
+from crawler.archive.alert_matching import ensure_marks, match_new
+from crawler.archive.alert_outbox import MAX_ATTEMPTS, claim_due
 from crawler.alerts.rules import rule_from_table
 from crawler.alerts.sender import run_alerts, send_due
-from crawler.alerts.status import problem_alerts, rule_status
+from crawler.alerts.status import rule_status
+from crawler.archive.alert_outbox import problem_alerts
 from conftest import unused_port
 
 T0 = datetime(2026, 5, 1, 10, 15, tzinfo=timezone.utc)

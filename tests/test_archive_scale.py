@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 
 import crawler.archive.search as search_module
-from crawler.alerts.matching import backtest, first_per_story, matching_articles
+from crawler.archive.alert_matching import backtest, first_per_story, matching_articles
 from crawler.alerts.rules import AlertRule
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
 from crawler.archive.schema import MIGRATIONS

@@ -1,18 +1,22 @@
 """Keyword alerts: rules from the config, matched on new articles, delivered through apprise.
 
-The flow, one module per step:
+The flow, one module per step (the two that hold SQL live with the rest of the
+archive's statements):
 
     rules.py      [[alerts]] tables -> AlertRule, notify URLs -> Channel (${VAR} from the env)
-    matching.py   new articles above each rule's mark -> one hit per story (SQL, FTS5)
-    outbox.py     hits -> `alerts` rows (pending/sent/failed), claims, retries with backoff
+    crawler/archive/alert_matching.py
+                  new articles above each rule's mark -> one hit per story (SQL, FTS5)
+    crawler/archive/alert_outbox.py
+                  hits -> `alerts` rows (pending/sent/failed), claims, retries with backoff
     digest.py     when a row is due; rows -> messages (one per alert, or one per digest)
     details.py    what a message shows about an article (outlets, companies, snippet)
     messages.py   subject, plain text and escaped HTML
     delivery.py   one message to one URL through apprise, failures as values
     sender.py     send what is due; run_alerts = match + send
     sample.py     `alerts test`: a sample message to a rule's channels
-    status.py     `alerts list`: rule state and alerts needing attention
-    extension.py  the Scrapy extension running the step at the end of each crawl
+    status.py     `alerts list`: each rule's state; rule companies nobody tags
+    crawler/extensions/alerts.py
+                  the Scrapy extension running the step at the end of each crawl
 """
 
 import importlib

@@ -14,8 +14,11 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from urllib.parse import unquote
+
+from crawler.alerts.digest import due_time
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -66,6 +69,10 @@ class AlertRule:
         """Labelled on first use: labelling loads apprise's plugins (a quarter of a second),
         which commands that only match rules, such as `alerts backtest`, never pay."""
         return _channels(self.name, self.notify)
+
+    def due(self, now: datetime) -> datetime:
+        """When an alert this rule queues at `now` is to be sent (its digest period)."""
+        return due_time(self.digest, now)
 
     def channel(self, label: str) -> Channel | None:
         """The configured channel stored under `label`, or None if it was removed."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from crawler.alerts.delivery import Delivery, deliver
 from crawler.alerts.details import MARK_END, MARK_START, AlertItem, alert_items
-from crawler.alerts.matching import matching_articles
+from crawler.archive.alert_matching import matching_articles
 from crawler.alerts.messages import Message, alert_message
 from crawler.alerts.rules import AlertConfigError
 

@@ -18,9 +18,9 @@ from datetime import datetime
 from crawler.alerts.delivery import Delivery, deliver
 from crawler.alerts.details import alert_items
 from crawler.alerts.digest import group_messages
-from crawler.alerts.matching import ensure_marks, last_article_id, match_new
+from crawler.archive.alert_matching import ensure_marks, last_article_id, match_new
 from crawler.alerts.messages import Message, alert_message, digest_message
-from crawler.alerts.outbox import (
+from crawler.archive.alert_outbox import (
     backoff, claim_due, mark_failed, mark_sent, postpone, utc_now)
 from crawler.alerts.rules import AlertConfigError
 

@@ -1,19 +1,16 @@
-"""What `newsmon alerts list` reports: each rule's state and the alerts needing attention."""
+"""What `newsmon alerts list` reports of each rule, and the company names no rule can match."""
 
 from __future__ import annotations
 
-from crawler.alerts.outbox import FAILED, PENDING, SENT
+from crawler.archive.alert_matching import rule_marks
+from crawler.archive.alert_outbox import FAILED, PENDING, SENT, last_sent_by_rule, outbox_counts
 
 
 def rule_status(db, rules) -> list[dict]:
     """One row per configured rule: channels, last firing, outbox counts."""
-    counts: dict[tuple[str, str], int] = {}
-    for rule, status, count in db.conn.execute(
-            "SELECT rule, status, COUNT(*) FROM alerts GROUP BY rule, status"):
-        counts[(rule, status)] = count
-    last_sent = dict(db.conn.execute(
-        "SELECT rule, MAX(sent) FROM alerts WHERE status = ? GROUP BY rule", [SENT]))
-    marks = dict(db.conn.execute("SELECT rule, last_article_id FROM alert_state"))
+    counts = outbox_counts(db)
+    last_sent = last_sent_by_rule(db)
+    marks = rule_marks(db)
     return [{
         "rule": rule.name,
         "match": rule.match or "",
@@ -27,18 +24,6 @@ def rule_status(db, rules) -> list[dict]:
         "failed": counts.get((rule.name, FAILED), 0),
         "matched_up_to": marks.get(rule.name),
     } for rule in rules]
-
-
-def problem_alerts(db, limit: int = 50) -> list[dict]:
-    """Failed alerts, and pending ones with an error: failed or postponed (newest first)."""
-    cursor = db.conn.execute(
-        "SELECT al.id, al.rule, al.status, al.attempts, al.channel, al.next_attempt,"
-        " al.last_error, al.article_id, a.title FROM alerts al"
-        " LEFT JOIN articles a ON a.id = al.article_id"
-        " WHERE al.status = ? OR (al.status = ? AND al.last_error IS NOT NULL)"
-        " ORDER BY al.id DESC LIMIT ?", [FAILED, PENDING, limit])
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor]
 
 
 def company_warnings(rules, companies) -> list[str]:

@@ -61,7 +61,7 @@ class AlertsExtension:
 
     def _spider_opened(self, spider):
         """Remember where this crawl's articles start: new rules fire from there on."""
-        from crawler.alerts.matching import last_article_id
+        from crawler.archive.alert_matching import last_article_id
 
         try:
             self.start_id = last_article_id(CrawlArchive.of(self.crawler).db)

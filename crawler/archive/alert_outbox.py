@@ -135,3 +135,26 @@ def retry_failed(db, rule: str | None = None) -> int:
     with write_transaction(db) as conn:
         return conn.execute(f"UPDATE alerts SET status = ?, attempts = 0, next_attempt = ? WHERE {where}",
                             [PENDING, iso(utc_now()), *params]).rowcount
+
+
+def outbox_counts(db) -> dict[tuple[str, str], int]:
+    """{(rule, status): rows}."""
+    return {(rule, status): count for rule, status, count in db.conn.execute(
+        "SELECT rule, status, COUNT(*) FROM alerts GROUP BY rule, status")}
+
+
+def last_sent_by_rule(db) -> dict[str, str]:
+    return dict(db.conn.execute(
+        "SELECT rule, MAX(sent) FROM alerts WHERE status = ? GROUP BY rule", [SENT]))
+
+
+def problem_alerts(db, limit: int = 50) -> list[dict]:
+    """Failed alerts, and pending ones with an error: failed or postponed (newest first)."""
+    cursor = db.conn.execute(
+        "SELECT al.id, al.rule, al.status, al.attempts, al.channel, al.next_attempt,"
+        " al.last_error, al.article_id, a.title FROM alerts al"
+        " LEFT JOIN articles a ON a.id = al.article_id"
+        " WHERE al.status = ? OR (al.status = ? AND al.last_error IS NOT NULL)"
+        " ORDER BY al.id DESC LIMIT ?", [FAILED, PENDING, limit])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]

@@ -22,8 +22,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.alerts.digest import due_time
-from crawler.alerts.outbox import enqueue, write_transaction
+from crawler.archive.alert_outbox import enqueue, write_transaction
 from crawler.archive.search import fts_hits_among
 from crawler.text.utc import iso
 
@@ -43,6 +42,11 @@ class MatchError(Exception):
 
 def last_article_id(db) -> int:
     return db.conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
+
+
+def rule_marks(db) -> dict[str, int]:
+    """{rule: the last article id it was matched against}."""
+    return dict(db.conn.execute("SELECT rule, last_article_id FROM alert_state"))
 
 
 def ensure_marks(db, rules, start_id: int, now: datetime) -> None:
@@ -129,7 +133,7 @@ def match_rule(db, rule, now: datetime) -> int:
         hits = matching_articles(db, rule, after_id=after_id, upto_id=upto_id)
         already = _alerted_stories(conn, rule.name, {hit.story_id for hit in hits})
         fresh = first_per_story(hits, already)
-        added = enqueue(conn, rule, fresh, now, due_time(rule.digest, now))
+        added = enqueue(conn, rule, fresh, now, rule.due(now))
         conn.execute(
             "INSERT INTO alert_state (rule, last_article_id, updated) VALUES (?, ?, ?)"
             " ON CONFLICT (rule) DO UPDATE SET last_article_id = excluded.last_article_id,"
