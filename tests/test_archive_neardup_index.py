@@ -12,7 +12,7 @@ import trafilatura
 
 from crawler.text import neardup
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
-from crawler.archive.articles import save_articles
+from crawler.archive.articles import insert_article, save_articles
 from crawler.archive.neardup_index import (add_signature, backfill_signatures, candidates,
                                            find_original, finish_resign, remove_signature,
                                            resign_all, resign_pending, stored_scheme)
@@ -38,10 +38,10 @@ def other_story() -> str:
 
 def store(db, body: str, *, source: str = "frontiernews", duplicate_of: int | None = None,
           signed: bool = True) -> int:
-    article_id = db["articles"].insert({
-        "url": f"https://{source}.example/{db['articles'].count}", "source": source,
-        "body": body, "duplicate_of": duplicate_of, "fetched_at": "2026-05-01T09:00:00Z",
-    }).last_pk
+    with db.conn:
+        article_id = insert_article(db, {
+            "url": f"https://{source}.example/{db['articles'].count}", "source": source,
+            "body": body, "duplicate_of": duplicate_of, "fetched_at": "2026-05-01T09:00:00Z"})
     if signed:
         with db.conn:
             add_signature(db, article_id, neardup.signature(body))
@@ -178,12 +178,13 @@ def links(db) -> list[tuple]:
 
 def test_an_old_scheme_archive_is_recognised_and_its_content_hashes_still_match(old_archive):
     assert stored_scheme(old_archive) == neardup.LEGACY_SCHEME != neardup.scheme()
-    for body, stored_hash in old_archive.execute("SELECT body, content_hash FROM articles"):
+    for body, stored_hash in old_archive.execute("SELECT t.body, a.content_hash FROM articles a"
+                                                 " JOIN article_text t ON t.id = a.id"):
         assert neardup.fingerprints(body)[0] == stored_hash  # exact-copy keys survive the change
 
 
 def test_a_crawl_on_an_old_scheme_archive_does_not_compare_old_and_new_signatures(old_archive, caplog):
-    story = old_archive.execute("SELECT body FROM articles WHERE id = 10").fetchone()[0]
+    story = old_archive.execute("SELECT body FROM article_text WHERE id = 10").fetchone()[0]
     near = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
     batch = [{"url": f"https://wire.example/{n}", "source": "wire", "body": body,
               "content_hash": neardup.fingerprints(body)[0], "signature": neardup.signature(body)}
@@ -205,7 +206,7 @@ def test_reindex_re_signs_an_old_scheme_archive_keeping_rows_and_links(old_archi
     assert old_archive["lsh_bands"].count == 15 * neardup.BANDS
     for blob, in old_archive.execute("SELECT minhash FROM signatures"):
         neardup.deserialise(blob)  # all of the new scheme
-    story = old_archive.execute("SELECT body FROM articles WHERE id = 10").fetchone()[0]
+    story = old_archive.execute("SELECT body FROM article_text WHERE id = 10").fetchone()[0]
     near = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
     assert find_original(old_archive, neardup.signature(near), THRESHOLD)[0] == 10
 

@@ -18,6 +18,7 @@ from crawler.alerts.rules import AlertRule
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
 from crawler.archive.schema import MIGRATIONS
 from crawler.archive.articles import save_articles
+from crawler.archive.bodies import register_functions
 from crawler.archive.listings import company_timeline_sql, latest_stories, recent_runs_sql
 from crawler.archive.maintenance import drop_old_bodies, refresh_statistics
 from crawler.archive.mentions import company_counts, save_mentions
@@ -28,16 +29,25 @@ from crawler.archive.totals import archive_totals, articles_per_source
 from crawler.text.neardup import fingerprints
 
 V4_ARCHIVE = Path(__file__).parent / "data" / "archive_v4.db"
-TABLES = ("articles", "mentions", "alerts", "alert_state", "runs", "fetch_state", "signatures",
-          "lsh_bands")
+TABLES = ("mentions", "alerts", "alert_state", "runs", "fetch_state", "signatures", "lsh_bands")
+ARTICLE_META = ("id", "url", "source", "title", "author", "published", "fetched_at", "language",
+                "description", "sitename", "image", "word_count", "content_hash", "duplicate_of",
+                "similarity")
 WORDS = ("model training chips cloud funding agents safety policy energy compute open weights "
          "benchmark startup inference regulation partnership revenue researchers datacenter").split()
 
 
 def rows_of(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table; articles without their body, and `bodies`: (id, text) of each
+    article, read from the articles table before schema 7, through article_text since."""
     conn = sqlite3.connect(path)
+    register_functions(conn)
     found = {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
              for table in TABLES}
+    found["articles"] = conn.execute(f"SELECT {', '.join(ARTICLE_META)} FROM articles ORDER BY id").fetchall()
+    apart = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'article_bodies'").fetchone()
+    found["bodies"] = conn.execute(
+        f"SELECT id, body FROM {'article_text' if apart else 'articles'} ORDER BY id").fetchall()
     conn.close()
     return found
 
@@ -60,17 +70,21 @@ def test_upgrade_from_v4_keeps_every_row_and_summarises_stories(v4_copy):
     before = rows_of(v4_copy)
     steps = []
     db = open_archive(v4_copy, progress=lambda step, done, total: steps.append((done, total)))
-    assert schema_version(db) == SCHEMA_VERSION == 6
+    assert schema_version(db) == SCHEMA_VERSION == 7
     db.close()
     assert rows_of(v4_copy) == before
     assert "idx_articles_published" not in index_names(v4_copy)
     assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1] and len(steps) > 5
+    assert sum(text is not None for _id, text in before["bodies"]) == 12    # every body, as text
     db = open_archive(v4_copy)
     stories = {row["story_id"]: row for row in db.query("SELECT * FROM stories")}
-    roots = {r[0] for r in before["articles"] if r[14] is None}    # duplicate_of is column 14
+    roots = {r[0] for r in before["articles"] if r[13] is None}    # duplicate_of is column 13
     assert set(stories) == roots
     assert sum(row["copies"] for row in stories.values()) == len(before["articles"])
     assert db.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'story'").fetchone()[0] == 12
+    shown = search_articles(db, "datacenter")
+    assert shown and all("**datacenter**" in row["snippet"] for row in shown)  # read from the bodies
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     assert archive_totals(db)["articles"] == 12
     assert_summaries_are_true(db)
 
@@ -90,7 +104,7 @@ def test_upgrade_from_v5_drops_the_unused_index_and_keeps_every_row(v4_copy):
     before, indexes = rows_of(v4_copy), index_names(v4_copy)
     assert "idx_articles_published" in indexes
     db = open_archive(v4_copy)
-    assert schema_version(db) == 6
+    assert schema_version(db) == SCHEMA_VERSION
     assert_summaries_are_true(db)
     db.close()
     assert rows_of(v4_copy) == before
@@ -194,6 +208,7 @@ def test_summaries_follow_inserts_relinks_retags_and_deletes(archive, tmp_path):
                                "matched": "Meta", "snippet": "Meta"}])
         db.conn.execute("DELETE FROM mentions WHERE article_id = 1")
         remove_signature(db, 1)
+        db.conn.execute("DELETE FROM article_bodies WHERE article_id = 1")
         db.conn.execute("DELETE FROM articles WHERE id = 1")
     assert_summaries_are_true(db)
 
@@ -316,8 +331,8 @@ def test_old_bodies_are_dropped_and_everything_else_kept(tmp_path):
     now = datetime(2026, 2, 15, tzinfo=timezone.utc)
     assert drop_old_bodies(db, 30, now=now) == 1
     assert drop_old_bodies(db, 30, now=now) == 0
-    assert db.execute("SELECT body IS NULL, title IS NOT NULL FROM articles WHERE id = ?", [old]).fetchone() == (1, 1)
-    assert db.execute("SELECT body IS NOT NULL FROM articles WHERE id = ?", [new]).fetchone()[0] == 1
+    assert db.execute("SELECT body IS NULL, title IS NOT NULL FROM article_text WHERE id = ?", [old]).fetchone() == (1, 1)
+    assert db.execute("SELECT body IS NOT NULL FROM article_text WHERE id = ?", [new]).fetchone()[0] == 1
     assert db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0] == 2
     assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 2
     fts = lambda q: [r[0] for r in db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [q])]  # noqa: E731
@@ -336,5 +351,6 @@ def test_stories_and_maintain_commands(v4_copy, tmp_path, run_newsmon):
     assert "drop old bodies: 12" in done.stdout and "VACUUM" in done.stdout
     conn = sqlite3.connect(v4_copy)
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM articles WHERE body IS NULL").fetchone()[0] == 12
+    assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 12
+    assert conn.execute("SELECT COUNT(*) FROM article_bodies").fetchone()[0] == 0
     conn.close()

@@ -5,9 +5,10 @@
   the query planner knows which index is selective. Milliseconds.
 - `merge_fts` (`newsmon maintain`): FTS5 writes many small index segments;
   'merge' folds some of them together with bounded work per call.
-- `drop_old_bodies` (`[archive] keep_bodies_days`): bodies of articles
-  fetched before the cutoff become NULL; metadata, mentions, signatures and
-  story links stay, and the FTS index keeps their titles.
+- `drop_old_bodies` (`[archive] keep_bodies_days`): the `article_bodies`
+  rows of articles fetched before the cutoff are deleted; metadata,
+  mentions, signatures and story links stay, and the FTS index keeps their
+  titles.
 - `optimize_fts` and `vacuum` (`newsmon maintain --vacuum`): one FTS segment,
   then a rewrite of the whole file that returns free pages to the disk.
   (8 KB pages were measured and did not help: an article row of ~3.3 KB
@@ -59,7 +60,7 @@ def optimize_fts(db: Database) -> None:
 
 
 def drop_old_bodies(db: Database, keep_days: float, now: datetime | None = None) -> int:
-    """Set the body of articles fetched more than `keep_days` ago to NULL; returns how many.
+    """Delete the bodies of articles fetched more than `keep_days` ago; returns how many.
 
     One transaction per BODY_BATCH articles, found through the articles_fetched
     index, so it can be stopped at any point; a body already dropped is not
@@ -72,7 +73,7 @@ def drop_old_bodies(db: Database, keep_days: float, now: datetime | None = None)
     for start in range(0, len(ids), BODY_BATCH):
         with db.conn:
             cursor = db.conn.executemany(
-                "UPDATE articles SET body = NULL WHERE id = ? AND body IS NOT NULL",
+                "DELETE FROM article_bodies WHERE article_id = ?",
                 [(i,) for i in ids[start:start + BODY_BATCH]])
         dropped += max(cursor.rowcount, 0)
     if dropped:

@@ -237,7 +237,7 @@ def backfill_signatures(db: sqlite_utils.Database, batch_size: int = 500,
     signed, seen, last_id = 0, 0, 0
     while True:
         rows = db.conn.execute(
-            "SELECT a.id, a.body FROM articles a LEFT JOIN signatures s ON s.article_id = a.id"
+            "SELECT a.id, a.body FROM article_text a LEFT JOIN signatures s ON s.article_id = a.id"
             " WHERE a.id > ? AND s.article_id IS NULL ORDER BY a.id LIMIT ?",
             [last_id, batch_size]).fetchall()
         if not rows:

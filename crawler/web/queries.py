@@ -144,7 +144,8 @@ f AS (
     FROM fired CROSS JOIN articles x ON x.id = fired.story_id
     GROUP BY story)
 SELECT a.id AS story_id, f.fired, a.title, a.url, a.source, a.published, a.fetched_at,
-       COALESCE(a.description, substr(a.body, 1, 400)) AS summary,
+       COALESCE(a.description, (SELECT substr(newsmon_body(b.body), 1, 400) FROM article_bodies b
+                                WHERE b.article_id = a.id)) AS summary,
        {also_on_sql("a.id", "a.source")} AS also_on, {companies_sql("a.id")} AS companies
 FROM f CROSS JOIN articles a ON a.id = f.story
 ORDER BY f.fired DESC, a.id DESC
