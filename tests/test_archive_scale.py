@@ -128,6 +128,50 @@ def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):
     assert_summaries_are_true(db)
 
 
+@pytest.mark.parametrize("stop_at", ["replace the articles table", "query planner statistics"])
+def test_an_interrupted_v7_upgrade_rolls_back_to_v6_and_runs_again(v4_copy, stop_at):
+    """Stopped after the copy, or after the FTS declaration changed: the archive is the v6
+    one, whole, its index still reading `articles`; the next open upgrades it."""
+    db = sqlite_utils.Database(v4_copy)
+    MIGRATIONS[4](db)
+    MIGRATIONS[5](db)
+    db.close()
+    before = rows_of(v4_copy)
+
+    def interrupt(step, done, total):
+        if step == stop_at:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        open_archive(v4_copy, progress=interrupt)
+    conn = sqlite3.connect(v4_copy)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert not names & {"article_bodies", "articles_v7", "article_text"}
+    assert conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'datacenter'"
+                        " AND snippet(articles_fts, 1, '[', ']', '', 8) LIKE '%[datacenter]%'"
+                        ).fetchone()[0] > 0
+    conn.close()
+    assert rows_of(v4_copy) == before
+    db = open_archive(v4_copy)
+    assert schema_version(db) == SCHEMA_VERSION
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    db.close()
+    assert rows_of(v4_copy) == before
+
+
+def test_without_newsmon_body_a_plain_connection_still_matches_and_reads_metadata(v4_copy):
+    """What a `sqlite3` user can do without newsmon's SQL function (README: The archive)."""
+    open_archive(v4_copy).close()
+    conn = sqlite3.connect(v4_copy)
+    found = conn.execute("SELECT a.title FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                         " WHERE articles_fts MATCH 'datacenter' ORDER BY a.id").fetchall()
+    assert len(found) > 0
+    with pytest.raises(sqlite3.OperationalError, match="newsmon_body"):
+        conn.execute("SELECT body FROM article_text").fetchall()
+    conn.close()
+
+
 # -- a small archive written through the storage code ------------------------------------
 
 def body_text(rng: random.Random, words: int = 80) -> str:
