@@ -21,6 +21,7 @@ import numpy as np
 
 from crawler.text import neardup
 from crawler.archive import open_archive
+from crawler.archive.articles import insert_article
 from crawler.archive.neardup_index import add_signature, candidates, find_original
 from dedup_pairs import syndicated_copy
 
@@ -59,10 +60,10 @@ def store_real(db, bodies: list[str]) -> list[int]:
     ids = []
     with db.conn:
         for index, body in enumerate(bodies):
-            cursor = db.conn.execute("INSERT INTO articles (url, source, body) VALUES (?, ?, ?)",
-                                     [f"https://scale.example/{index}", "bench", body])
-            add_signature(db, cursor.lastrowid, neardup.signature(body))
-            ids.append(cursor.lastrowid)
+            article_id = insert_article(db, {"url": f"https://scale.example/{index}",
+                                             "source": "bench", "body": body})
+            add_signature(db, article_id, neardup.signature(body))
+            ids.append(article_id)
     return ids
 
 

@@ -23,11 +23,14 @@ index's delete triggers see text; `bodies_of` is the same for Python callers.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import zlib
 from collections.abc import Iterable
 
 from sqlite_utils import Database
+
+logger = logging.getLogger(__name__)
 
 ZLIB, PLAIN = b"z", b"t"
 LEVEL = 9
@@ -80,7 +83,11 @@ def store_body(db: Database, article_id: int, text: str | None) -> None:
 
 
 def bodies_of(db: Database, article_ids: Iterable[int]) -> dict[int, str]:
-    """{article id: body text} for those of `article_ids` that have a body."""
+    """{article id: body text} for those of `article_ids` that have a body.
+
+    A body that cannot be decoded (a damaged row, a newer format) is left out
+    with a warning: one bad row must not stop a crawl's batch.
+    """
     ids = list(dict.fromkeys(article_ids))
     found: dict[int, str] = {}
     for start in range(0, len(ids), _CHUNK):
@@ -88,7 +95,8 @@ def bodies_of(db: Database, article_ids: Iterable[int]) -> dict[int, str]:
         marks = ", ".join("?" * len(chunk))
         for article_id, blob in db.conn.execute(
                 f"SELECT article_id, body FROM article_bodies WHERE article_id IN ({marks})", chunk):
-            text = unpack(blob)
-            if text is not None:
-                found[article_id] = text
+            try:
+                found[article_id] = unpack(blob)
+            except (ValueError, zlib.error) as exc:   # UnicodeDecodeError is a ValueError
+                logger.warning("cannot read the body of article %d: %s", article_id, exc)
     return found

@@ -22,6 +22,8 @@ import sqlite_utils
 
 from crawler.archive.bodies import BODY_FUNCTION, TEXT_VIEW, pack
 from crawler.archive.errors import ArchiveError
+from crawler.archive.neardup_index import RESIGNING_KEY, SCHEME_KEY, set_meta, stored_scheme
+from crawler.text.neardup import band_keys, blob_scheme, deserialise, MIN_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -436,6 +438,43 @@ def _copy_articles(conn: sqlite3.Connection, report) -> None:
         report(rows[-1][0] / max(top, 1))
 
 
+def _signatures_from_bodies(db: sqlite_utils.Database) -> None:
+    """Drop the stored signatures: from v7 they are computed from the bodies when needed.
+
+    Before the table goes, what only it knew is kept: the scheme the bands
+    were made with (recorded in neardup_meta if it was not yet), and which
+    articles a pending or never-run signing has still to sign (the
+    `resigning` mark: the last article id done). The bands of articles whose
+    body retention dropped are removed now, while their signature says which
+    they are; later no signature could be made to find them.
+    """
+    conn = db.conn
+    oldest = conn.execute("SELECT minhash FROM signatures ORDER BY article_id LIMIT 1").fetchone()
+    if oldest and stored_scheme(db) is None:
+        set_meta(db, SCHEME_KEY, blob_scheme(oldest[0]))
+    if oldest is None or db["neardup_meta"].exists() and conn.execute(
+            "SELECT 1 FROM neardup_meta WHERE key = ?", [RESIGNING_KEY]).fetchone():
+        pending = 0 if conn.execute("SELECT 1 FROM article_bodies LIMIT 1").fetchone() else None
+    else:
+        first = conn.execute(
+            "SELECT MIN(a.id) FROM articles_v7 a JOIN article_bodies b ON b.article_id = a.id"
+            " WHERE COALESCE(a.word_count, ?) >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = a.id)",
+            [MIN_WORDS, MIN_WORDS]).fetchone()[0]
+        pending = None if first is None else first - 1
+    set_meta(db, RESIGNING_KEY, None if pending is None else str(pending))
+    for article_id, blob in conn.execute(
+            "SELECT s.article_id, s.minhash FROM signatures s WHERE NOT EXISTS"
+            " (SELECT 1 FROM article_bodies b WHERE b.article_id = s.article_id)").fetchall():
+        try:
+            keys = band_keys(deserialise(blob))
+        except ValueError:   # another scheme's: a re-sign empties lsh_bands anyway
+            continue
+        conn.executemany("DELETE FROM lsh_bands WHERE band_key = ? AND article_id = ?",
+                         [(key, article_id) for key in keys])
+    conn.execute("DROP TABLE signatures")
+
+
 def _fts_reads_article_text(conn: sqlite3.Connection) -> None:
     """Point the FTS5 table's content at the article_text view, keeping its index.
 
@@ -476,7 +515,8 @@ def _v7_bodies_apart(db: sqlite_utils.Database, progress=None) -> None:
     to the disk by `newsmon maintain --vacuum`.
     """
     conn = db.conn
-    steps = ["copy articles, compress bodies", "replace the articles table", "index articles",
+    steps = ["copy articles, compress bodies", "replace the articles table, drop signatures",
+             "index articles",
              "full-text index reads the bodies", "query planner statistics"]
     units = 100 * len(steps)
 
@@ -493,6 +533,7 @@ def _v7_bodies_apart(db: sqlite_utils.Database, progress=None) -> None:
         _copy_articles(conn, lambda fraction: at(0, fraction))
         logger.info("schema v7: %s", steps[1])
         at(1)
+        _signatures_from_bodies(db)
         saved = conn.execute(
             "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'articles' AND sql IS NOT NULL"
             " AND type IN ('index', 'trigger') AND name NOT IN ('articles_ai', 'articles_ad',"
