@@ -32,7 +32,8 @@ WARM_PASSES = 5  # the machine may be shared: medians over several passes
 
 
 def fill_synthetic(db, count: int, seed: int = 11, first_id: int = SYNTHETIC_FIRST_ID) -> None:
-    """Random signatures and their band rows for ids first_id .. first_id + count - 1."""
+    """Band rows of random signatures for ids first_id .. first_id + count - 1 (and the
+    signatures themselves where the schema stores them: before v7)."""
     rng = np.random.default_rng(seed)
     info = np.iinfo(np.int64)
     keys = rng.integers(info.min, info.max, size=count * neardup.BANDS, dtype=np.int64)
@@ -45,6 +46,8 @@ def fill_synthetic(db, count: int, seed: int = 11, first_id: int = SYNTHETIC_FIR
             db.conn.executemany("INSERT INTO lsh_bands (band_key, article_id) VALUES (?, ?)",
                                 zip(keys[start:stop].tolist(), owners[start:stop].tolist()))
     del keys, owners, order
+    if not db["signatures"].exists():   # schema 7 signs from bodies: nothing stored
+        return
     no_numbers = np.array([], dtype="<u4")
     for start in range(0, count, _SIGNATURES_PER_BATCH):
         n = min(_SIGNATURES_PER_BATCH, count - start)

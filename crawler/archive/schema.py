@@ -509,8 +509,11 @@ def _v7_bodies_apart(db: sqlite_utils.Database, progress=None) -> None:
     cannot make: a new table filled in id order, the old one dropped, the new
     one renamed, its indexes, triggers and views created again from their
     stored SQL (the FTS triggers replaced by ones reading the bodies). The
-    full-text index is kept (`_fts_reads_article_text`). One transaction with
-    the version bump: interrupted, it rolls back and the next open starts over.
+    full-text index is kept (`_fts_reads_article_text`). The stored
+    near-duplicate signatures (0.59 KB per article) go too: they are made
+    from the bodies when needed (`_signatures_from_bodies`). One transaction
+    with the version bump: interrupted, it rolls back and the next open
+    starts over.
     The old table's pages become free pages, reused by new rows or given back
     to the disk by `newsmon maintain --vacuum`.
     """
