@@ -245,21 +245,38 @@ def test_a_new_archive_records_the_scheme_with_its_first_signature(db, story):
         neardup.scheme(),)
 
 
-def test_a_v6_archive_without_a_recorded_scheme_keeps_the_scheme_of_its_oldest_signature(tmp_path, story):
-    """Signatures are dropped by the v7 upgrade: what their headers told is recorded first."""
-    db = sqlite_utils.Database(tmp_path / "a.db")
+def v6_archive(path: Path, signed: str, unsigned: list[str]) -> None:
+    """A schema-6 archive: article 1 (`signed`) with its signature and bands, no recorded
+    scheme; then articles with no signature (too short to sign, or stored before schema 2)."""
+    db = sqlite_utils.Database(path)
     for migration in MIGRATIONS[:6]:
         migration(db)
     db.execute("PRAGMA user_version = 6")
     with db.conn:
-        db.conn.execute("INSERT INTO articles (id, url, body) VALUES (1, 'https://h.example/1', ?)",
-                        [story])
+        for n, body in enumerate([signed, *unsigned], start=1):
+            db.conn.execute("INSERT INTO articles (id, url, body) VALUES (?, ?, ?)",
+                            [n, f"https://h.example/{n}", body])
         db.conn.execute("INSERT INTO signatures VALUES (1, ?)",
-                        [neardup.serialise(neardup.signature(story))])
+                        [neardup.serialise(neardup.signature(signed))])
         db.conn.executemany("INSERT INTO lsh_bands VALUES (?, 1)",
-                            [(key,) for key in neardup.band_keys(neardup.signature(story))])
+                            [(key,) for key in neardup.band_keys(neardup.signature(signed))])
     db.close()
+
+
+def test_a_v6_archive_without_a_recorded_scheme_keeps_the_scheme_of_its_oldest_signature(tmp_path, story):
+    """Signatures are dropped by the v7 upgrade: what their headers told is recorded first;
+    a text too short to sign is no reason to re-sign."""
+    v6_archive(tmp_path / "a.db", story, ["Too short to sign."])
     reopened = open_archive(tmp_path / "a.db")
     assert stored_scheme(reopened) == neardup.scheme() and not resign_pending(reopened)
     assert find_original(reopened, neardup.signature(story), THRESHOLD) == (1, 1.0)
     reopened.close()
+
+
+def test_articles_left_unsigned_before_v7_are_signed_by_the_next_reindex(tmp_path, story, other_story):
+    v6_archive(tmp_path / "a.db", story, ["Too short to sign.", other_story])
+    db = open_archive(tmp_path / "a.db")
+    assert resign_pending(db) and unsigned_count(db) == 1       # from article 3 on
+    assert finish_resign(db) == 1 and not resign_pending(db)
+    assert find_original(db, neardup.signature(other_story), THRESHOLD)[0] == 3
+    db.close()

@@ -20,10 +20,10 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from crawler.archive.bodies import BODY_FUNCTION, TEXT_VIEW, pack
+from crawler.archive.bodies import BODY_FUNCTION, TEXT_VIEW, bodies_of, pack
 from crawler.archive.errors import ArchiveError
 from crawler.archive.neardup_index import RESIGNING_KEY, SCHEME_KEY, set_meta, stored_scheme
-from crawler.text.neardup import band_keys, blob_scheme, deserialise, MIN_WORDS
+from crawler.text.neardup import band_keys, blob_scheme, deserialise, signature
 
 logger = logging.getLogger(__name__)
 
@@ -438,6 +438,24 @@ def _copy_articles(conn: sqlite3.Connection, report) -> None:
         report(rows[-1][0] / max(top, 1))
 
 
+def _first_unsigned(db: sqlite_utils.Database) -> int | None:
+    """The first article with a body that could be signed but has no stored signature.
+
+    Texts too short to sign never had one; they are tried (signing is the only
+    way to tell) until the first that does sign: in an archive from before
+    schema 2 that is one of its first articles, elsewhere there is none.
+    """
+    unsigned = db.conn.execute(    # the new metadata table: a third of the bodies' pages
+        "SELECT a.id FROM articles_v7 a WHERE NOT EXISTS"
+        " (SELECT 1 FROM signatures s WHERE s.article_id = a.id) ORDER BY a.id")
+    while chunk := [row[0] for row in unsigned.fetchmany(500)]:
+        texts = bodies_of(db, chunk)
+        for article_id in chunk:
+            if article_id in texts and signature(texts[article_id]) is not None:
+                return article_id
+    return None
+
+
 def _signatures_from_bodies(db: sqlite_utils.Database) -> None:
     """Drop the stored signatures: from v7 they are computed from the bodies when needed.
 
@@ -456,11 +474,7 @@ def _signatures_from_bodies(db: sqlite_utils.Database) -> None:
             "SELECT 1 FROM neardup_meta WHERE key = ?", [RESIGNING_KEY]).fetchone():
         pending = 0 if conn.execute("SELECT 1 FROM article_bodies LIMIT 1").fetchone() else None
     else:
-        first = conn.execute(
-            "SELECT MIN(a.id) FROM articles_v7 a JOIN article_bodies b ON b.article_id = a.id"
-            " WHERE COALESCE(a.word_count, ?) >= ?"
-            " AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = a.id)",
-            [MIN_WORDS, MIN_WORDS]).fetchone()[0]
+        first = _first_unsigned(db)
         pending = None if first is None else first - 1
     set_meta(db, RESIGNING_KEY, None if pending is None else str(pending))
     for article_id, blob in conn.execute(
