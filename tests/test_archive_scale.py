@@ -113,14 +113,20 @@ def test_upgrade_from_v5_drops_the_unused_index_and_keeps_every_row(v4_copy):
         "sqlite_autoindex_neardup_meta_1"}
 
 
-def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):
+def interrupted_upgrade(path: Path, when) -> sqlite3.Connection:
+    """Open `path` with a progress callback that interrupts when `when(step, done)`; then
+    a plain connection to what is left."""
     def interrupt(step, done, total):
-        if done == 5:
+        if when(step, done):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        open_archive(v4_copy, progress=interrupt)
-    conn = sqlite3.connect(v4_copy)
+        open_archive(path, progress=interrupt)
+    return sqlite3.connect(path)
+
+
+def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):
+    conn = interrupted_upgrade(v4_copy, lambda step, done: done == 5)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "articles_fetched" not in names and "story_summary" not in names
@@ -140,14 +146,7 @@ def test_an_interrupted_v7_upgrade_rolls_back_to_v6_and_runs_again(v4_copy, stop
     MIGRATIONS[5](db)
     db.close()
     before = rows_of(v4_copy)
-
-    def interrupt(step, done, total):
-        if step == stop_at:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        open_archive(v4_copy, progress=interrupt)
-    conn = sqlite3.connect(v4_copy)
+    conn = interrupted_upgrade(v4_copy, lambda step, done: step == stop_at)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert not names & {"article_bodies", "articles_v7", "article_text"}
