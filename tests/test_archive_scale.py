@@ -171,6 +171,11 @@ def test_without_newsmon_body_a_plain_connection_still_matches_and_reads_metadat
     assert len(found) > 0
     with pytest.raises(sqlite3.OperationalError, match="newsmon_body"):
         conn.execute("SELECT body FROM article_text").fetchall()
+    with pytest.raises(sqlite3.OperationalError):        # FTS5 says only "SQL logic error"
+        conn.execute("SELECT snippet(articles_fts, 1, '[', ']', '', 8) FROM articles_fts"
+                     " WHERE articles_fts MATCH 'datacenter'").fetchall()
+    assert conn.execute("SELECT bm25(articles_fts) FROM articles_fts"
+                        " WHERE articles_fts MATCH 'datacenter' LIMIT 1").fetchone()[0] < 0
     conn.close()
 
 
