@@ -27,8 +27,9 @@ second with 1,000,000 articles; see the README's Benchmarks):
 Functions named `newsmon_*` are registered on every connection by
 crawler/web/plugin.py: `newsmon_search(q, company, source, since, limit)`
 (the ids `newsmon search` shows, as a JSON array), `newsmon_sources()` (the
-configured sources as JSON) and `newsmon_health(source)` (newsmon sources'
-health as JSON).
+configured sources as JSON), `newsmon_health(source)` (newsmon sources'
+health as JSON) and `newsmon_body(blob)` (a stored, compressed body as text:
+crawler/archive/bodies.py; the `article_text` view and FTS snippets need it).
 """
 
 from __future__ import annotations
