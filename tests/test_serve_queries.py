@@ -162,7 +162,7 @@ def test_nothing_served_can_write(served):
 def test_metadata_hides_internal_tables_and_carries_no_secret(served):
     datasette, _, _ = served
     tables = {t["name"]: t for t in get(datasette, "/newsmon.json").json()["tables"]}
-    for name in ("signatures", "lsh_bands", "fetch_state", "alert_state", "articles_fts"):
+    for name in ("article_bodies", "lsh_bands", "fetch_state", "alert_state", "articles_fts"):
         assert tables[name]["hidden"], name
     assert not tables["articles"]["hidden"]
     metadata = json.dumps(get(datasette, "/-/metadata.json").json())

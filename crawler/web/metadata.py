@@ -100,7 +100,6 @@ TABLES = {
     "stories": {"hidden": True},          # a GROUP BY over all articles: use latest_stories
     "articles_fts": {"hidden": True},
     "article_bodies": {"hidden": True},   # compressed: read article_text
-    "signatures": {"hidden": True},
     "lsh_bands": {"hidden": True},
     "fetch_state": {"hidden": True},
     "alert_state": {"hidden": True},
