@@ -129,7 +129,7 @@ def write_config(folder: Path, db_path: Path) -> Path:
 def common_word(db) -> str:
     """The word found in most of the last 200 bodies: search's hardest case."""
     seen: Counter = Counter()
-    for (body,) in db.execute("SELECT body FROM articles WHERE body IS NOT NULL"
+    for (body,) in db.execute("SELECT body FROM article_text WHERE body IS NOT NULL"
                               " ORDER BY id DESC LIMIT 200"):
         seen.update({word for word in re.findall(r"[a-z]{3,}", body.lower())})
     return seen.most_common(1)[0][0] if seen else "model"
