@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.archive import open_archive  # noqa: E402
+from crawler.archive.articles import insert_article  # noqa: E402
 from crawler.config.loader import load_config  # noqa: E402
 from crawler.text.utc import iso  # noqa: E402
 from crawler.web import queries  # noqa: E402
@@ -72,13 +73,12 @@ def build_archive(path: Path, articles: int, seed: int = 7) -> None:
             when = now - timedelta(days=60) * (1 - n / articles)
             copy_of = rng.choice(roots) if roots and rng.random() < 0.1 else None
             body = " ".join(rng.choice(words) for _ in range(150))
-            conn.execute(
-                "INSERT INTO articles (id, url, source, title, published, fetched_at, language,"
-                " body, word_count, content_hash, duplicate_of, similarity)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'en', ?, 150, ?, ?, ?)",
-                [n, f"https://example.org/{n}", rng.choice(SOURCES), f"Story {n} about {body[:40]}",
-                 iso(when - timedelta(hours=rng.random() * 6)) if rng.random() < 0.9 else None,
-                 iso(when), body, f"h{n}", copy_of, 0.9 if copy_of else None])
+            insert_article(db, {
+                "id": n, "url": f"https://example.org/{n}", "source": rng.choice(SOURCES),
+                "title": f"Story {n} about {body[:40]}",
+                "published": iso(when - timedelta(hours=rng.random() * 6)) if rng.random() < 0.9 else None,
+                "fetched_at": iso(when), "language": "en", "body": body, "word_count": 150,
+                "content_hash": f"h{n}", "duplicate_of": copy_of, "similarity": 0.9 if copy_of else None})
             if copy_of is None:
                 roots.append(n)
             for company in rng.sample(COMPANIES, rng.randint(1, 3)):
@@ -129,7 +129,7 @@ def write_config(folder: Path, db_path: Path) -> Path:
 def common_word(db) -> str:
     """The word found in most of the last 200 bodies: search's hardest case."""
     seen: Counter = Counter()
-    for (body,) in db.execute("SELECT body FROM articles WHERE body IS NOT NULL"
+    for (body,) in db.execute("SELECT body FROM article_text WHERE body IS NOT NULL"
                               " ORDER BY id DESC LIMIT 200"):
         seen.update({word for word in re.findall(r"[a-z]{3,}", body.lower())})
     return seen.most_common(1)[0][0] if seen else "model"

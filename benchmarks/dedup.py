@@ -44,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crawler.text import neardup  # noqa: E402
 from crawler.archive import open_archive  # noqa: E402
+from crawler.archive.articles import insert_article  # noqa: E402
+from crawler.archive.bodies import bodies_of  # noqa: E402
 from crawler.archive.neardup_index import add_signature, find_original, scored_candidates  # noqa: E402
 from dedup_cost import previous_scheme  # noqa: E402
 from dedup_pairs import syndicated_copy, update_pair  # noqa: E402
@@ -90,19 +92,17 @@ class Harness:
         """Look the text up, then archive it (linked if it matched), like save_articles."""
         sig, match = self.lookup(kind, text, expected)
         with self.db.conn:
-            cursor = self.db.conn.execute(
-                "INSERT INTO articles (url, source, body, duplicate_of, similarity)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [f"https://bench.example/{len(self.lookups)}", kind, text,
-                 match and match[0], match and match[1]])
+            article_id = insert_article(self.db, {
+                "url": f"https://bench.example/{len(self.lookups)}", "source": kind, "body": text,
+                "duplicate_of": match and match[0], "similarity": match and match[1]})
             if sig is not None:
-                add_signature(self.db, cursor.lastrowid, sig)
-                self.stored[cursor.lastrowid] = sig
-        return cursor.lastrowid
+                add_signature(self.db, article_id, sig)
+                self.stored[article_id] = sig
+        return article_id
 
     def _stored_head(self, article_id) -> str:
-        row = self.db.conn.execute("SELECT body FROM articles WHERE id = ?", [article_id]).fetchone()
-        return _head(row[0]) if row else "?"
+        body = bodies_of(self.db, [article_id]).get(article_id)
+        return _head(body) if body else "?"
 
     def margins(self) -> tuple[list, list]:
         """Brute force, without the index: similarity of each true pair, and of

@@ -21,6 +21,7 @@ import numpy as np
 
 from crawler.text import neardup
 from crawler.archive import open_archive
+from crawler.archive.articles import insert_article
 from crawler.archive.neardup_index import add_signature, candidates, find_original
 from dedup_pairs import syndicated_copy
 
@@ -31,7 +32,8 @@ WARM_PASSES = 5  # the machine may be shared: medians over several passes
 
 
 def fill_synthetic(db, count: int, seed: int = 11, first_id: int = SYNTHETIC_FIRST_ID) -> None:
-    """Random signatures and their band rows for ids first_id .. first_id + count - 1."""
+    """Band rows of random signatures for ids first_id .. first_id + count - 1 (and the
+    signatures themselves where the schema stores them: before v7)."""
     rng = np.random.default_rng(seed)
     info = np.iinfo(np.int64)
     keys = rng.integers(info.min, info.max, size=count * neardup.BANDS, dtype=np.int64)
@@ -44,6 +46,8 @@ def fill_synthetic(db, count: int, seed: int = 11, first_id: int = SYNTHETIC_FIR
             db.conn.executemany("INSERT INTO lsh_bands (band_key, article_id) VALUES (?, ?)",
                                 zip(keys[start:stop].tolist(), owners[start:stop].tolist()))
     del keys, owners, order
+    if not db["signatures"].exists():   # schema 7 signs from bodies: nothing stored
+        return
     no_numbers = np.array([], dtype="<u4")
     for start in range(0, count, _SIGNATURES_PER_BATCH):
         n = min(_SIGNATURES_PER_BATCH, count - start)
@@ -59,10 +63,10 @@ def store_real(db, bodies: list[str]) -> list[int]:
     ids = []
     with db.conn:
         for index, body in enumerate(bodies):
-            cursor = db.conn.execute("INSERT INTO articles (url, source, body) VALUES (?, ?, ?)",
-                                     [f"https://scale.example/{index}", "bench", body])
-            add_signature(db, cursor.lastrowid, neardup.signature(body))
-            ids.append(cursor.lastrowid)
+            article_id = insert_article(db, {"url": f"https://scale.example/{index}",
+                                             "source": "bench", "body": body})
+            add_signature(db, article_id, neardup.signature(body))
+            ids.append(article_id)
     return ids
 
 

@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from crawler.archive.articles import save_articles
+from crawler.archive.bodies import bodies_of
 from crawler.archive.fetchstate import is_seen
 from crawler.text.neardup import fingerprints
 
@@ -30,7 +31,7 @@ def test_same_url_is_one_row(db):
     (again,) = save_articles(db, [article("http://h/a", body=BODY + " Updated.")])
     assert again.status == "duplicate_url"
     assert db["articles"].count == 1
-    assert db["articles"].get(again.article_id)["body"] == BODY
+    assert bodies_of(db, [again.article_id]) == {again.article_id: BODY}
 
 
 def test_exact_copy_on_another_url_points_at_the_first(db):

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from crawler.archive.articles import insert_article
 from crawler.archive.mentions import company_counts, retag_archive, save_mentions
 from crawler.archive.search import search_articles
 from crawler.text.companies import load_companies
@@ -14,9 +15,9 @@ NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
 
 def add_article(db, url, title, body, published=None, fetched_at="2026-05-20T11:00:00Z", duplicate_of=None):
     with db.conn:
-        return db["articles"].insert({
+        return insert_article(db, {
             "url": url, "source": "test", "title": title, "body": body, "published": published,
-            "fetched_at": fetched_at, "duplicate_of": duplicate_of}).last_pk
+            "fetched_at": fetched_at, "duplicate_of": duplicate_of})
 
 
 def mention(company, count=1):

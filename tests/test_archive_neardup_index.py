@@ -12,10 +12,11 @@ import trafilatura
 
 from crawler.text import neardup
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
-from crawler.archive.articles import save_articles
+from crawler.archive.articles import insert_article, save_articles
 from crawler.archive.neardup_index import (add_signature, backfill_signatures, candidates,
-                                           find_original, finish_resign, remove_signature,
-                                           resign_all, resign_pending, stored_scheme)
+                                           find_original, finish_resign, index_all,
+                                           remove_signature, resign_all, resign_pending,
+                                           stored_scheme, unsigned_count)
 from crawler.archive.schema import MIGRATIONS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -38,10 +39,10 @@ def other_story() -> str:
 
 def store(db, body: str, *, source: str = "frontiernews", duplicate_of: int | None = None,
           signed: bool = True) -> int:
-    article_id = db["articles"].insert({
-        "url": f"https://{source}.example/{db['articles'].count}", "source": source,
-        "body": body, "duplicate_of": duplicate_of, "fetched_at": "2026-05-01T09:00:00Z",
-    }).last_pk
+    with db.conn:
+        article_id = insert_article(db, {
+            "url": f"https://{source}.example/{db['articles'].count}", "source": source,
+            "body": body, "duplicate_of": duplicate_of, "fetched_at": "2026-05-01T09:00:00Z"})
     if signed:
         with db.conn:
             add_signature(db, article_id, neardup.signature(body))
@@ -87,22 +88,23 @@ def test_add_signature_does_not_commit(db, story):
     add_signature(db, article_id, neardup.signature(story))
     assert db.conn.in_transaction
     db.conn.rollback()
-    assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM lsh_bands").fetchone()[0] == 0
 
 
-def test_replacing_and_removing_a_signature_leave_no_stale_bands(db, story, other_story):
-    article_id = store(db, story)
-    with db.conn:
-        add_signature(db, article_id, neardup.signature(other_story))
+def test_removing_a_signature_leaves_no_stale_bands(tmp_path, story, other_story):
+    """Its bands are found from the body's signature, also on a new connection (no cache)."""
+    db = open_archive(tmp_path / "a.db")
+    article_id, other = store(db, story), store(db, other_story)
     keys = {row[0] for row in db.execute("SELECT band_key FROM lsh_bands WHERE article_id = ?",
                                          [article_id])}
-    assert keys == set(neardup.band_keys(neardup.signature(other_story)))
-    assert find_original(db, neardup.signature(story), THRESHOLD) is None
+    assert keys == set(neardup.band_keys(neardup.signature(story)))
+    db.close()
+    db = open_archive(tmp_path / "a.db")
     with db.conn:
         remove_signature(db, article_id)
-    assert db.execute("SELECT COUNT(*) FROM lsh_bands").fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 0
+    assert db.execute("SELECT DISTINCT article_id FROM lsh_bands").fetchall() == [(other,)]
+    assert find_original(db, neardup.signature(story), THRESHOLD) is None
+    db.close()
 
 
 def test_lookup_searches_the_band_index_instead_of_scanning(db, story):
@@ -124,9 +126,9 @@ def test_backfill_signs_old_articles_so_they_can_be_found(db, story, other_story
     original = store(db, story, signed=False)
     store(db, other_story, signed=False)
     store(db, "Too short to sign.", signed=False)
-    with db.conn:
-        assert backfill_signatures(db, batch_size=1) == 2
-        assert backfill_signatures(db) == 0
+    assert find_original(db, neardup.signature(story), THRESHOLD) is None
+    assert index_all(db, batch_size=1) == 2
+    assert backfill_signatures(db) == 0 and not resign_pending(db)     # nothing left pending
     assert find_original(db, neardup.signature(story), THRESHOLD)[0] == original
 
 
@@ -144,19 +146,26 @@ def test_a_v1_archive_is_migrated_keeping_its_rows(tmp_path):
     row = db["articles"].get(1)
     assert row["title"] == "Kept" and row["similarity"] is None
     assert db["articles"].columns_dict["similarity"] is float
-    assert {"signatures", "lsh_bands"} <= set(db.table_names())
+    assert "lsh_bands" in db.table_names() and "signatures" not in db.table_names()
+    assert resign_pending(db) and unsigned_count(db) == 1   # never signed: reindex will
     assert list(db.query("SELECT story_id, title, copies, outlets FROM stories")) == [
         {"story_id": 1, "title": "Kept", "copies": 1, "outlets": "h"}]
     db.close()
     assert schema_version(open_archive(path)) == SCHEMA_VERSION  # reopening is a no-op
 
 
-def test_a_damaged_signature_is_skipped_not_fatal(db, story):
-    good = store(db, story)
-    bad = store(db, story)
+def test_a_candidate_without_a_readable_body_is_skipped_not_fatal(tmp_path, story, caplog):
+    db = open_archive(tmp_path / "a.db")
+    dropped, damaged, good = store(db, story), store(db, story), store(db, story)
     with db.conn:
-        db.conn.execute("UPDATE signatures SET minhash = ? WHERE article_id = ?", [b"\x01junk", bad])
-    assert find_original(db, neardup.signature(story), THRESHOLD)[0] == good
+        db.conn.execute("DELETE FROM article_bodies WHERE article_id = ?", [dropped])
+        db.conn.execute("DROP TRIGGER article_bodies_au")      # damage the row under the index
+        db.conn.execute("UPDATE article_bodies SET body = ? WHERE article_id = ?", [b"zjunk", damaged])
+    db.close()
+    db = open_archive(tmp_path / "a.db")        # nothing remembered: signatures from the bodies
+    with caplog.at_level(logging.WARNING, logger="crawler.archive.bodies"):
+        assert find_original(db, neardup.signature(story), THRESHOLD)[0] == good
+    assert any(f"article {damaged}" in r.getMessage() for r in caplog.records)
 
 
 OLD_SCHEME_ARCHIVE = Path(__file__).parent / "data" / "neardup" / "old-scheme-archive.sqlite"
@@ -178,12 +187,13 @@ def links(db) -> list[tuple]:
 
 def test_an_old_scheme_archive_is_recognised_and_its_content_hashes_still_match(old_archive):
     assert stored_scheme(old_archive) == neardup.LEGACY_SCHEME != neardup.scheme()
-    for body, stored_hash in old_archive.execute("SELECT body, content_hash FROM articles"):
+    for body, stored_hash in old_archive.execute("SELECT t.body, a.content_hash FROM articles a"
+                                                 " JOIN article_text t ON t.id = a.id"):
         assert neardup.fingerprints(body)[0] == stored_hash  # exact-copy keys survive the change
 
 
 def test_a_crawl_on_an_old_scheme_archive_does_not_compare_old_and_new_signatures(old_archive, caplog):
-    story = old_archive.execute("SELECT body FROM articles WHERE id = 10").fetchone()[0]
+    story = old_archive.execute("SELECT body FROM article_text WHERE id = 10").fetchone()[0]
     near = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
     batch = [{"url": f"https://wire.example/{n}", "source": "wire", "body": body,
               "content_hash": neardup.fingerprints(body)[0], "signature": neardup.signature(body)}
@@ -203,9 +213,7 @@ def test_reindex_re_signs_an_old_scheme_archive_keeping_rows_and_links(old_archi
     assert links(old_archive) == before and old_archive["articles"].count == articles
     assert stored_scheme(old_archive) == neardup.scheme() and not resign_pending(old_archive)
     assert old_archive["lsh_bands"].count == 15 * neardup.BANDS
-    for blob, in old_archive.execute("SELECT minhash FROM signatures"):
-        neardup.deserialise(blob)  # all of the new scheme
-    story = old_archive.execute("SELECT body FROM articles WHERE id = 10").fetchone()[0]
+    story = old_archive.execute("SELECT body FROM article_text WHERE id = 10").fetchone()[0]
     near = "This story first appeared on FrontierNews.\n" + story.rsplit("\n", 1)[0]
     assert find_original(old_archive, neardup.signature(near), THRESHOLD)[0] == 10
 
@@ -218,13 +226,14 @@ def test_an_interrupted_re_sign_is_finished_by_the_next_run(old_archive, caplog)
         resign_all(old_archive, batch_size=5, progress=stop_after_first_batch)
     reopened = open_archive(old_archive.conn.execute("PRAGMA database_list").fetchone()[2])
     assert resign_pending(reopened) and stored_scheme(reopened) == neardup.scheme()
-    assert 0 < reopened["signatures"].count < 15
+    assert unsigned_count(reopened) == 16 - 5                # the first batch was committed
+    done = {row[0] for row in reopened.execute("SELECT DISTINCT article_id FROM lsh_bands")}
+    assert 0 < len(done) <= 5
     with caplog.at_level(logging.WARNING, logger="crawler.archive.neardup_index"):
         assert find_original(reopened, neardup.signature("word " * 60), THRESHOLD) is None
     assert any("interrupted" in r.getMessage() for r in caplog.records)
-    left = 15 - reopened["signatures"].count
-    assert finish_resign(reopened) == left
-    assert reopened["signatures"].count == 15 and not resign_pending(reopened)
+    assert finish_resign(reopened) == 15 - len(done)
+    assert reopened["lsh_bands"].count == 15 * neardup.BANDS and not resign_pending(reopened)
     reopened.close()
 
 
@@ -236,13 +245,38 @@ def test_a_new_archive_records_the_scheme_with_its_first_signature(db, story):
         neardup.scheme(),)
 
 
-def test_without_a_recorded_scheme_the_oldest_signature_tells(tmp_path, story):
-    db = open_archive(tmp_path / "a.db")
-    store(db, story)
+def v6_archive(path: Path, signed: str, unsigned: list[str]) -> None:
+    """A schema-6 archive: article 1 (`signed`) with its signature and bands, no recorded
+    scheme; then articles with no signature (too short to sign, or stored before schema 2)."""
+    db = sqlite_utils.Database(path)
+    for migration in MIGRATIONS[:6]:
+        migration(db)
+    db.execute("PRAGMA user_version = 6")
     with db.conn:
-        db.conn.execute("DELETE FROM neardup_meta")
+        for n, body in enumerate([signed, *unsigned], start=1):
+            db.conn.execute("INSERT INTO articles (id, url, body) VALUES (?, ?, ?)",
+                            [n, f"https://h.example/{n}", body])
+        db.conn.execute("INSERT INTO signatures VALUES (1, ?)",
+                        [neardup.serialise(neardup.signature(signed))])
+        db.conn.executemany("INSERT INTO lsh_bands VALUES (?, 1)",
+                            [(key,) for key in neardup.band_keys(neardup.signature(signed))])
     db.close()
+
+
+def test_a_v6_archive_without_a_recorded_scheme_keeps_the_scheme_of_its_oldest_signature(tmp_path, story):
+    """Signatures are dropped by the v7 upgrade: what their headers told is recorded first;
+    a text too short to sign is no reason to re-sign."""
+    v6_archive(tmp_path / "a.db", story, ["Too short to sign."])
     reopened = open_archive(tmp_path / "a.db")
-    assert stored_scheme(reopened) == neardup.scheme()
-    assert find_original(reopened, neardup.signature(story), THRESHOLD) is not None
+    assert stored_scheme(reopened) == neardup.scheme() and not resign_pending(reopened)
+    assert find_original(reopened, neardup.signature(story), THRESHOLD) == (1, 1.0)
     reopened.close()
+
+
+def test_articles_left_unsigned_before_v7_are_signed_by_the_next_reindex(tmp_path, story, other_story):
+    v6_archive(tmp_path / "a.db", story, ["Too short to sign.", other_story])
+    db = open_archive(tmp_path / "a.db")
+    assert resign_pending(db) and unsigned_count(db) == 1       # from article 3 on
+    assert finish_resign(db) == 1 and not resign_pending(db)
+    assert find_original(db, neardup.signature(other_story), THRESHOLD)[0] == 3
+    db.close()

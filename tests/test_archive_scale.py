@@ -18,6 +18,7 @@ from crawler.alerts.rules import AlertRule
 from crawler.archive import SCHEMA_VERSION, open_archive, schema_version
 from crawler.archive.schema import MIGRATIONS
 from crawler.archive.articles import save_articles
+from crawler.archive.bodies import register_functions
 from crawler.archive.listings import company_timeline_sql, latest_stories, recent_runs_sql
 from crawler.archive.maintenance import drop_old_bodies, refresh_statistics
 from crawler.archive.mentions import company_counts, save_mentions
@@ -25,19 +26,28 @@ from crawler.archive.neardup_index import remove_signature
 from crawler.archive.runs import health_report, last_runs, record_run
 from crawler.archive.search import search_articles
 from crawler.archive.totals import archive_totals, articles_per_source
-from crawler.text.neardup import fingerprints
+from crawler.text.neardup import BANDS, fingerprints
 
 V4_ARCHIVE = Path(__file__).parent / "data" / "archive_v4.db"
-TABLES = ("articles", "mentions", "alerts", "alert_state", "runs", "fetch_state", "signatures",
-          "lsh_bands")
+TABLES = ("mentions", "alerts", "alert_state", "runs", "fetch_state", "lsh_bands")
+ARTICLE_META = ("id", "url", "source", "title", "author", "published", "fetched_at", "language",
+                "description", "sitename", "image", "word_count", "content_hash", "duplicate_of",
+                "similarity")
 WORDS = ("model training chips cloud funding agents safety policy energy compute open weights "
          "benchmark startup inference regulation partnership revenue researchers datacenter").split()
 
 
 def rows_of(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table; articles without their body, and `bodies`: (id, text) of each
+    article, read from the articles table before schema 7, through article_text since."""
     conn = sqlite3.connect(path)
+    register_functions(conn)
     found = {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
              for table in TABLES}
+    found["articles"] = conn.execute(f"SELECT {', '.join(ARTICLE_META)} FROM articles ORDER BY id").fetchall()
+    apart = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'article_bodies'").fetchone()
+    found["bodies"] = conn.execute(
+        f"SELECT id, body FROM {'article_text' if apart else 'articles'} ORDER BY id").fetchall()
     conn.close()
     return found
 
@@ -60,18 +70,27 @@ def test_upgrade_from_v4_keeps_every_row_and_summarises_stories(v4_copy):
     before = rows_of(v4_copy)
     steps = []
     db = open_archive(v4_copy, progress=lambda step, done, total: steps.append((done, total)))
-    assert schema_version(db) == SCHEMA_VERSION == 6
+    assert schema_version(db) == SCHEMA_VERSION == 7
     db.close()
     assert rows_of(v4_copy) == before
     assert "idx_articles_published" not in index_names(v4_copy)
     assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1] and len(steps) > 5
+    assert sum(text is not None for _id, text in before["bodies"]) == 12    # every body, as text
     db = open_archive(v4_copy)
     stories = {row["story_id"]: row for row in db.query("SELECT * FROM stories")}
-    roots = {r[0] for r in before["articles"] if r[14] is None}    # duplicate_of is column 14
+    roots = {r[0] for r in before["articles"] if r[13] is None}    # duplicate_of is column 13
     assert set(stories) == roots
     assert sum(row["copies"] for row in stories.values()) == len(before["articles"])
     assert db.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'story'").fetchone()[0] == 12
+    shown = search_articles(db, "datacenter")
+    assert shown and all("**datacenter**" in row["snippet"] for row in shown)  # read from the bodies
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     assert archive_totals(db)["articles"] == 12
+    # The rebuilt table kept its indexes (the next test compares their names). The other
+    # listings' plans are checked on the 300-article archive below: on 12 rows the planner
+    # rightly prefers a scan for search and the outlets, as it did on schema 6.
+    lines = plans_of(db, lambda: (archive_totals(db), articles_per_source(db)))
+    assert lines and not [line for line in lines if FULL_SCAN.match(line)], lines
     assert_summaries_are_true(db)
 
 
@@ -90,21 +109,29 @@ def test_upgrade_from_v5_drops_the_unused_index_and_keeps_every_row(v4_copy):
     before, indexes = rows_of(v4_copy), index_names(v4_copy)
     assert "idx_articles_published" in indexes
     db = open_archive(v4_copy)
-    assert schema_version(db) == 6
+    assert schema_version(db) == SCHEMA_VERSION
     assert_summaries_are_true(db)
     db.close()
     assert rows_of(v4_copy) == before
-    assert index_names(v4_copy) == indexes - {"idx_articles_published"}
+    # v7 records the signature scheme (in neardup_meta, new here) before dropping the signatures
+    assert index_names(v4_copy) == indexes - {"idx_articles_published"} | {
+        "sqlite_autoindex_neardup_meta_1"}
 
 
-def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):
+def interrupted_upgrade(path: Path, when) -> sqlite3.Connection:
+    """Open `path` with a progress callback that interrupts when `when(step, done)`; then
+    a plain connection to what is left."""
     def interrupt(step, done, total):
-        if done == 5:
+        if when(step, done):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        open_archive(v4_copy, progress=interrupt)
-    conn = sqlite3.connect(v4_copy)
+        open_archive(path, progress=interrupt)
+    return sqlite3.connect(path)
+
+
+def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):
+    conn = interrupted_upgrade(v4_copy, lambda step, done: done == 5)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "articles_fetched" not in names and "story_summary" not in names
@@ -112,6 +139,49 @@ def test_an_interrupted_upgrade_rolls_back_and_runs_again(v4_copy):
     db = open_archive(v4_copy)
     assert schema_version(db) == SCHEMA_VERSION
     assert_summaries_are_true(db)
+
+
+@pytest.mark.parametrize("stop_at", ["replace the articles table, drop signatures",
+                                     "query planner statistics"])
+def test_an_interrupted_v7_upgrade_rolls_back_to_v6_and_runs_again(v4_copy, stop_at):
+    """Stopped after the copy, or after the FTS declaration changed: the archive is the v6
+    one, whole, its index still reading `articles`; the next open upgrades it."""
+    db = sqlite_utils.Database(v4_copy)
+    MIGRATIONS[4](db)
+    MIGRATIONS[5](db)
+    db.close()
+    before = rows_of(v4_copy)
+    conn = interrupted_upgrade(v4_copy, lambda step, done: step == stop_at)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert not names & {"article_bodies", "articles_v7", "article_text"}
+    assert conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'datacenter'"
+                        " AND snippet(articles_fts, 1, '[', ']', '', 8) LIKE '%[datacenter]%'"
+                        ).fetchone()[0] > 0
+    conn.close()
+    assert rows_of(v4_copy) == before
+    db = open_archive(v4_copy)
+    assert schema_version(db) == SCHEMA_VERSION
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    db.close()
+    assert rows_of(v4_copy) == before
+
+
+def test_without_newsmon_body_a_plain_connection_still_matches_and_reads_metadata(v4_copy):
+    """What a `sqlite3` user can do without newsmon's SQL function (README: The archive)."""
+    open_archive(v4_copy).close()
+    conn = sqlite3.connect(v4_copy)
+    found = conn.execute("SELECT a.title FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                         " WHERE articles_fts MATCH 'datacenter' ORDER BY a.id").fetchall()
+    assert len(found) > 0
+    with pytest.raises(sqlite3.OperationalError, match="newsmon_body"):
+        conn.execute("SELECT body FROM article_text").fetchall()
+    with pytest.raises(sqlite3.OperationalError):        # FTS5 says only "SQL logic error"
+        conn.execute("SELECT snippet(articles_fts, 1, '[', ']', '', 8) FROM articles_fts"
+                     " WHERE articles_fts MATCH 'datacenter'").fetchall()
+    assert conn.execute("SELECT bm25(articles_fts) FROM articles_fts"
+                        " WHERE articles_fts MATCH 'datacenter' LIMIT 1").fetchone()[0] < 0
+    conn.close()
 
 
 # -- a small archive written through the storage code ------------------------------------
@@ -194,6 +264,7 @@ def test_summaries_follow_inserts_relinks_retags_and_deletes(archive, tmp_path):
                                "matched": "Meta", "snippet": "Meta"}])
         db.conn.execute("DELETE FROM mentions WHERE article_id = 1")
         remove_signature(db, 1)
+        db.conn.execute("DELETE FROM article_bodies WHERE article_id = 1")
         db.conn.execute("DELETE FROM articles WHERE id = 1")
     assert_summaries_are_true(db)
 
@@ -316,10 +387,11 @@ def test_old_bodies_are_dropped_and_everything_else_kept(tmp_path):
     now = datetime(2026, 2, 15, tzinfo=timezone.utc)
     assert drop_old_bodies(db, 30, now=now) == 1
     assert drop_old_bodies(db, 30, now=now) == 0
-    assert db.execute("SELECT body IS NULL, title IS NOT NULL FROM articles WHERE id = ?", [old]).fetchone() == (1, 1)
-    assert db.execute("SELECT body IS NOT NULL FROM articles WHERE id = ?", [new]).fetchone()[0] == 1
+    assert db.execute("SELECT body IS NULL, title IS NOT NULL FROM article_text WHERE id = ?", [old]).fetchone() == (1, 1)
+    assert db.execute("SELECT body IS NOT NULL FROM article_text WHERE id = ?", [new]).fetchone()[0] == 1
     assert db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0] == 2
-    assert db.execute("SELECT COUNT(*) FROM signatures").fetchone()[0] == 2
+    banded = db.execute("SELECT article_id, COUNT(*) FROM lsh_bands GROUP BY 1").fetchall()
+    assert banded == [(new, BANDS)]                 # the old article left the near-dup index
     fts = lambda q: [r[0] for r in db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [q])]  # noqa: E731
     assert fts("marker1") == [] and fts("marker150") == [new] and old in fts("title")
 
@@ -336,5 +408,6 @@ def test_stories_and_maintain_commands(v4_copy, tmp_path, run_newsmon):
     assert "drop old bodies: 12" in done.stdout and "VACUUM" in done.stdout
     conn = sqlite3.connect(v4_copy)
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM articles WHERE body IS NULL").fetchone()[0] == 12
+    assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 12
+    assert conn.execute("SELECT COUNT(*) FROM article_bodies").fetchone()[0] == 0
     conn.close()

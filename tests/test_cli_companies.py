@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.archive import open_archive
+from crawler.archive.articles import insert_article
 from crawler.archive.lock import ArchiveLock
 from crawler.exitcodes import EXIT_LOCKED
 from crawler.commands.companies import companies, retag
@@ -31,8 +32,8 @@ def config(tmp_path):
     db = open_archive(tmp_path / "archive.db")
     with db.conn:
         for url, title, body in ARTICLES:
-            db["articles"].insert({"url": url, "source": "test", "title": title, "body": body,
-                                   "published": RECENT, "fetched_at": RECENT})
+            insert_article(db, {"url": url, "source": "test", "title": title, "body": body,
+                                "published": RECENT, "fetched_at": RECENT})
     db.close()
     return path
 

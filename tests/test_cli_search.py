@@ -9,7 +9,7 @@ import pytest
 from crawler.archive import open_archive
 from crawler.archive.articles import save_articles
 from crawler.archive.runs import record_run
-from crawler.text.neardup import fingerprints, scheme
+from crawler.text.neardup import BANDS, fingerprints, scheme
 from conftest import invoke_newsmon
 
 FILLER = " ".join(f"Background sentence {i} on the wider market and its investors." for i in range(30))
@@ -123,11 +123,13 @@ def test_all_copies_lists_every_copy(story_config):
 
 def test_reindex_signs_articles_stored_without_signatures(config, tmp_path):
     db = open_archive(tmp_path / "a.db")
-    assert db["signatures"].count == 0
+    assert db["lsh_bands"].count == 0
     result = invoke_newsmon("reindex", "--config", config)
     assert result.exit_code == 0 and "signed 3 articles" in result.output
-    assert db["signatures"].count == 3
-    assert "signed 0 articles" in invoke_newsmon("reindex", "--config", config).output
+    assert db["lsh_bands"].count == 3 * BANDS
+    again = invoke_newsmon("reindex", "--config", config)
+    assert again.exit_code == 0 and "signed 3 articles" in again.output
+    assert db["lsh_bands"].count == 3 * BANDS            # the same bands, not twice
 
 
 def test_reindex_refuses_while_a_crawl_holds_the_archive(config, tmp_path):
@@ -147,7 +149,8 @@ def test_reindex_re_signs_an_archive_signed_with_an_older_scheme(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"re-signing all 16 articles with {scheme()}" in result.output
     assert "10/16 articles looked at" in result.output and "signed 15 articles" in result.output
-    assert "signed 0 articles" in invoke_newsmon("reindex", "--config", config).output
+    again = invoke_newsmon("reindex", "--config", config).output      # now of the current scheme:
+    assert "indexing all 16 articles" in again and "signed 15 articles" in again   # bands kept
 
 
 def test_a_syntax_error_is_explained_with_examples_of_valid_queries(config):

@@ -17,6 +17,7 @@ from html import escape
 
 import pytest
 
+from crawler.archive.bodies import register_functions
 from conftest import serve_alert_sinks, unused_port
 from fixtureweb import SEED_PATH, SYNDICATED_PATH, Entry, article_page, serve_fixture_web, to_toml, \
     write_config_file
@@ -99,8 +100,10 @@ def scenario(tmp_path_factory, run_newsmon):
         for rule in ("distillation", "nvidia"):
             record[f"backtest-{rule}"] = step("alerts", "backtest", rule, "--since", "1d", "--json")
         with sqlite3.connect(db_path) as conn:
+            register_functions(conn)       # newsmon_body(), behind the article_text view
             conn.row_factory = sqlite3.Row
-            record["articles"] = [dict(r) for r in conn.execute("SELECT * FROM articles")]
+            record["articles"] = [dict(r) for r in conn.execute(
+                "SELECT a.*, t.body FROM articles a JOIN article_text t ON t.id = a.id")]
             record["mentions"] = [dict(r) for r in conn.execute("SELECT * FROM mentions")]
         record["seconds"] = time.monotonic() - started
         yield record

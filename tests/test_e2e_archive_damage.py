@@ -16,6 +16,7 @@ import time
 import pytest
 
 from conftest import REPO, newsmon_env
+from crawler.archive.bodies import register_functions
 
 PAGE = 4096
 COMMANDS = [("stats",), ("search", "OpenAI"), ("companies",), ("sources",), ("alerts", "list"),
@@ -90,6 +91,7 @@ def test_check_says_ok_for_a_healthy_archive(crawled, tmp_path, run_newsmon):
 
 def table_counts(path) -> dict:
     with sqlite3.connect(path) as conn:
+        register_functions(conn)   # counting articles_fts reads its content, the article_text view
         tables = [row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         return {table: conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import fixtureweb
+from crawler.archive.bodies import register_functions
 from fixtureweb import (AIWIRE_FEEDS, BROKEN, FEEDS, SEED, SEED_PATH, SITEMAPS, STORED,
                         FixtureWeb, Request, serve_fixture_web, write_config_file)
 
@@ -27,8 +28,12 @@ TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "#")
 LISTINGS = {"/robots.txt", *FEEDS, *SITEMAPS, fixtureweb.SECTION_PATH}
 
 
+ARTICLES_WITH_BODY = "SELECT a.*, t.body FROM articles a JOIN article_text t ON t.id = a.id"
+
+
 def query(db_path: Path, sql: str, *params) -> list[dict]:
     with closing(sqlite3.connect(db_path)) as conn:
+        register_functions(conn)       # newsmon_body(), behind the article_text view
         conn.row_factory = sqlite3.Row
         return [dict(row) for row in conn.execute(sql, params)]
 
@@ -82,11 +87,11 @@ def crawl(run_newsmon, tmp_path_factory):
         started = datetime.now(timezone.utc).replace(microsecond=0)
         first = run_newsmon("crawl", "--config", config)
         between = web.mark()
-        articles, runs = query(db, "select * from articles"), query(db, "select * from runs")
+        articles, runs = query(db, ARTICLES_WITH_BODY), query(db, "select * from runs")
         second = run_newsmon("crawl", "--config", config)
         yield Crawl(web, db, "newsmon-test/1.0 (+http://127.0.0.1/)", started, first, second,
                     web.requests(), web.requests(since=between), articles, runs,
-                    query(db, "select * from articles"), query(db, "select * from runs order by id"))
+                    query(db, ARTICLES_WITH_BODY), query(db, "select * from runs order by id"))
 
 
 # -- the run itself -------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_nothing_served_can_write(served):
 def test_metadata_hides_internal_tables_and_carries_no_secret(served):
     datasette, _, _ = served
     tables = {t["name"]: t for t in get(datasette, "/newsmon.json").json()["tables"]}
-    for name in ("signatures", "lsh_bands", "fetch_state", "alert_state", "articles_fts"):
+    for name in ("article_bodies", "lsh_bands", "fetch_state", "alert_state", "articles_fts"):
         assert tables[name]["hidden"], name
     assert not tables["articles"]["hidden"]
     metadata = json.dumps(get(datasette, "/-/metadata.json").json())
@@ -216,3 +216,15 @@ def test_source_chart_counts_stories_by_the_day_they_were_stored(served):
                         " GROUP BY source").fetchall()
     assert {(row["source"], row["stories"]) for row in chart} == set(stored)   # stored today
     assert {row["source"] for row in chart} == {"frontiernews"}              # the copy is not a story
+
+
+def test_article_text_and_the_articles_search_box_read_the_compressed_bodies(served):
+    """Bodies are stored compressed (article_bodies); the dashboard's connections have
+    newsmon_body(), so the article_text view shows them as text and the articles table's
+    search box (FTS over article_text, named in the metadata) finds them."""
+    datasette, db, _ = served
+    texts = get(datasette, "/newsmon/article_text.json?_shape=array&_size=100").json()
+    assert any("distillation from a rival" in (row["body"] or "") for row in texts)
+    found = get(datasette, "/newsmon/articles.json?_search=licence&_shape=array").json()
+    assert found and {row["id"] for row in found} <= {row["id"] for row in texts
+                                                      if "licence" in (row["body"] or "")}

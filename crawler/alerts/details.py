@@ -98,8 +98,9 @@ def highlight_phrase(text: str, phrase: str) -> str:
 
 def _fallback_snippets(db, ids: list[int]) -> dict[int, str]:
     rows = db.conn.execute(
-        f"SELECT id, COALESCE(NULLIF(description, ''), substr(body, 1, {FALLBACK_CHARS * 2}))"
-        f" FROM articles WHERE id IN ({_marks(len(ids))})", ids)
+        f"SELECT id, COALESCE(NULLIF(description, ''), (SELECT substr(newsmon_body(b.body), 1,"
+        f" {FALLBACK_CHARS * 2}) FROM article_bodies b WHERE b.article_id = a.id))"
+        f" FROM articles a WHERE id IN ({_marks(len(ids))})", ids)
     return {article_id: _shorten(text or "") for article_id, text in rows}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from crawler.archive.bodies import register_functions
 from crawler.archive.errors import ArchiveCorrupt, ArchiveError, ArchiveMissing, is_corruption
 from crawler.archive.schema import SCHEMA_VERSION, migrate, schema_version
 
@@ -36,6 +37,7 @@ def open_archive(path: str | os.PathLike, *, timeout: float = 30.0,
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=timeout)
+        register_functions(conn)
         db = sqlite_utils.Database(conn)
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")

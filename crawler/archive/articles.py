@@ -16,15 +16,15 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from crawler.archive.cursor import inserted_id
+from crawler.archive.bodies import store_body
 from crawler.archive.fetchstate import record_outcome
 from crawler.archive.mentions import save_mentions
 from crawler.archive.neardup_index import add_signature, find_original
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_COLUMNS = ("url", "source", "title", "author", "published", "fetched_at", "language",
-                   "description", "sitename", "image", "body", "word_count", "content_hash",
+ARTICLE_COLUMNS = ("id", "url", "source", "title", "author", "published", "fetched_at",
+                   "language", "description", "sitename", "image", "word_count", "content_hash",
                    "duplicate_of", "similarity")
 INSERT_ARTICLE = (f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})")
@@ -77,6 +77,21 @@ def make_original(db: Database, article_id: int, old_original: int, similarity: 
                 article_id, old_original)
 
 
+def insert_article(db: Database, article: dict) -> int:
+    """Write one article row and its body (`article["body"]`); returns its id. Does not commit.
+
+    The id is chosen up front (one past the largest, as SQLite would) so the
+    body is written first, under that id (article_bodies' key to articles is
+    checked at commit), and the FTS trigger on `articles` indexes title and
+    body at once. Columns of ARTICLE_COLUMNS missing from `article` are NULL.
+    """
+    article_id = article.get("id") or db.conn.execute(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0]
+    store_body(db, article_id, article.get("body"))
+    db.conn.execute(INSERT_ARTICLE, [article_id, *(article.get(c) for c in ARTICLE_COLUMNS[1:])])
+    return article_id
+
+
 def _save_one(db: Database, article: dict, threshold: float | None) -> Saved:
     existing = db.conn.execute("SELECT id FROM articles WHERE url = ?", [article["url"]]).fetchone()
     if existing:
@@ -85,9 +100,8 @@ def _save_one(db: Database, article: dict, threshold: float | None) -> Saved:
         return Saved(article["url"], article["source"], existing[0], "duplicate_url", existing[0])
     original, similarity = find_story(db, article, threshold)
     earlier = original is not None and published_before(db, article.get("published"), original)
-    row = {**article, "duplicate_of": None if earlier else original,
-           "similarity": None if earlier else similarity}
-    article_id = inserted_id(db.conn.execute(INSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS]))
+    article_id = insert_article(db, {**article, "id": None, "duplicate_of": None if earlier else original,
+                                     "similarity": None if earlier else similarity})
     if earlier and original is not None:
         make_original(db, article_id, original, similarity)
         original = None

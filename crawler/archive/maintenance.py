@@ -5,9 +5,11 @@
   the query planner knows which index is selective. Milliseconds.
 - `merge_fts` (`newsmon maintain`): FTS5 writes many small index segments;
   'merge' folds some of them together with bounded work per call.
-- `drop_old_bodies` (`[archive] keep_bodies_days`): bodies of articles
-  fetched before the cutoff become NULL; metadata, mentions, signatures and
-  story links stay, and the FTS index keeps their titles.
+- `drop_old_bodies` (`[archive] keep_bodies_days`): the `article_bodies`
+  rows of articles fetched before the cutoff are deleted, and the articles
+  leave the near-duplicate index (their signature is made from the body);
+  metadata, mentions and story links stay, and the FTS index keeps their
+  titles.
 - `optimize_fts` and `vacuum` (`newsmon maintain --vacuum`): one FTS segment,
   then a rewrite of the whole file that returns free pages to the disk.
   (8 KB pages were measured and did not help: an article row of ~3.3 KB
@@ -22,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
 
+from crawler.archive.neardup_index import remove_signature
 from crawler.text.utc import iso
 
 logger = logging.getLogger(__name__)
@@ -59,21 +62,25 @@ def optimize_fts(db: Database) -> None:
 
 
 def drop_old_bodies(db: Database, keep_days: float, now: datetime | None = None) -> int:
-    """Set the body of articles fetched more than `keep_days` ago to NULL; returns how many.
+    """Delete the bodies of articles fetched more than `keep_days` ago; returns how many.
 
     One transaction per BODY_BATCH articles, found through the articles_fetched
     index, so it can be stopped at any point; a body already dropped is not
-    touched again (the FTS trigger does not fire for it).
+    touched again. Each article leaves the near-duplicate index first, while
+    its body still tells which bands are its own.
     """
     cutoff = iso((now or datetime.now(timezone.utc)) - timedelta(days=keep_days))
     ids = [row[0] for row in db.conn.execute(
-        "SELECT id FROM articles INDEXED BY articles_fetched WHERE fetched_at < ?", [cutoff])]
+        "SELECT a.id FROM articles a INDEXED BY articles_fetched"
+        " JOIN article_bodies b ON b.article_id = a.id WHERE a.fetched_at < ?", [cutoff])]
     dropped = 0
     for start in range(0, len(ids), BODY_BATCH):
+        batch = ids[start:start + BODY_BATCH]
         with db.conn:
-            cursor = db.conn.executemany(
-                "UPDATE articles SET body = NULL WHERE id = ? AND body IS NOT NULL",
-                [(i,) for i in ids[start:start + BODY_BATCH]])
+            for article_id in batch:
+                remove_signature(db, article_id)
+            cursor = db.conn.executemany("DELETE FROM article_bodies WHERE article_id = ?",
+                                         [(i,) for i in batch])
         dropped += max(cursor.rowcount, 0)
     if dropped:
         logger.info("dropped the bodies of %d articles fetched before %s", dropped, cutoff)

@@ -63,7 +63,7 @@ def retag_archive(db: Database, matcher, batch_size: int = 500) -> dict:
     last_id = 0
     while True:
         rows = db.conn.execute(
-            "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, title, body FROM article_text WHERE id > ? ORDER BY id LIMIT ?",
             [last_id, batch_size]).fetchall()
         if not rows:
             break

@@ -14,12 +14,16 @@ next open starts it over from a clean v4.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
 
+from crawler.archive.bodies import BODY_FUNCTION, TEXT_VIEW, bodies_of, pack
 from crawler.archive.errors import ArchiveError
+from crawler.archive.neardup_index import RESIGNING_KEY, SCHEME_KEY, set_meta, stored_scheme
+from crawler.text.neardup import band_keys, blob_scheme, deserialise, signature
 
 logger = logging.getLogger(__name__)
 
@@ -340,13 +344,263 @@ def _v6_unused_index(db: sqlite_utils.Database) -> None:
         raise
 
 
+def _body_of(article: str) -> str:
+    """SQL expression: the text of article `article`'s body (NULL when it has none)."""
+    return f"(SELECT {BODY_FUNCTION}(body) FROM article_bodies WHERE article_id = {article})"
+
+
+def _fts_replace(title: str, old_body: str, new_body: str, where: str) -> str:
+    """Trigger SQL re-indexing article `where`: its (title, old_body) out, (title, new_body) in."""
+    return f"""
+      INSERT INTO articles_fts (articles_fts, rowid, title, body)
+        SELECT 'delete', id, {title}, {old_body} FROM articles WHERE id = {where};
+      INSERT INTO articles_fts (rowid, title, body)
+        SELECT id, title, {new_body} FROM articles WHERE id = {where};"""
+
+
+# The full-text index over article_text (schema v7): an article's title is indexed when
+# its row is written, with its body when the body was written first (as save_articles
+# does) or as soon as the body follows; dropping a body re-indexes the title alone.
+FTS_TRIGGERS_V7 = f"""
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+      INSERT INTO articles_fts (rowid, title, body) VALUES (new.id, new.title, {_body_of("new.id")});
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+      INSERT INTO articles_fts (articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, {_body_of("old.id")});
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title ON articles BEGIN
+      INSERT INTO articles_fts (articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, {_body_of("old.id")});
+      INSERT INTO articles_fts (rowid, title, body) VALUES (new.id, new.title, {_body_of("new.id")});
+    END;
+    CREATE TRIGGER article_bodies_ai AFTER INSERT ON article_bodies
+    WHEN EXISTS (SELECT 1 FROM articles WHERE id = new.article_id) BEGIN
+      {_fts_replace("title", "NULL", f"{BODY_FUNCTION}(new.body)", "new.article_id")}
+    END;
+    CREATE TRIGGER article_bodies_ad AFTER DELETE ON article_bodies
+    WHEN EXISTS (SELECT 1 FROM articles WHERE id = old.article_id) BEGIN
+      {_fts_replace("title", f"{BODY_FUNCTION}(old.body)", "NULL", "old.article_id")}
+    END;
+    CREATE TRIGGER article_bodies_au AFTER UPDATE OF body ON article_bodies
+    WHEN EXISTS (SELECT 1 FROM articles WHERE id = new.article_id) BEGIN
+      {_fts_replace("title", f"{BODY_FUNCTION}(old.body)", f"{BODY_FUNCTION}(new.body)",
+                    "new.article_id")}
+    END;"""
+
+ARTICLE_BODIES = """
+    CREATE TABLE article_bodies (
+      article_id INTEGER PRIMARY KEY REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED,
+      body BLOB NOT NULL)"""
+
+TEXT_VIEW_SQL = f"""
+    CREATE VIEW {TEXT_VIEW} AS
+      SELECT a.id, a.title, {BODY_FUNCTION}(b.body) AS body
+      FROM articles a LEFT JOIN article_bodies b ON b.article_id = a.id"""
+
+FTS_CONTENT = re.compile(r"""content\s*=\s*(?:"articles"|'articles'|\[articles\]|articles\b)"""
+                         r"""(\s*,\s*content_rowid\s*=\s*(?:"id"|'id'|\[id\]|id\b))?""", re.I)
+BODY_COPY_BATCH = 5000
+
+
+def _new_articles_table(conn: sqlite3.Connection) -> tuple[str, list[str]]:
+    """CREATE TABLE articles_v7: `articles` without `body`; and the columns it keeps."""
+    keys = {row[3]: (row[2], row[4]) for row in conn.execute("PRAGMA foreign_key_list(articles)")}
+    columns, definitions = [], []
+    for _cid, name, col_type, not_null, default, pk in conn.execute("PRAGMA table_info(articles)"):
+        if name == "body":
+            continue
+        columns.append(name)
+        definition = f'"{name}" {col_type}' + (" PRIMARY KEY" if pk else "")
+        definition += " NOT NULL" if not_null and not pk else ""
+        definition += f" DEFAULT {default}" if default is not None else ""
+        if name in keys:
+            definition += f' REFERENCES "{keys[name][0]}"("{keys[name][1]}")'
+        definitions.append(definition)
+    return f'CREATE TABLE "articles_v7" ({", ".join(definitions)})', columns
+
+
+def _copy_articles(conn: sqlite3.Connection, report) -> None:
+    """One pass over `articles`, in id order: metadata to articles_v7, bodies packed to
+    article_bodies (a fresh archive's pages, filled in order)."""
+    create, columns = _new_articles_table(conn)
+    conn.execute("DROP TABLE IF EXISTS articles_v7")
+    conn.execute(create)
+    conn.execute(ARTICLE_BODIES)
+    names = ", ".join(f'"{c}"' for c in columns)
+    insert = f"INSERT INTO articles_v7 ({names}) VALUES ({', '.join('?' * len(columns))})"
+    top = conn.execute("SELECT MAX(id) FROM articles").fetchone()[0] or 0
+    reader = conn.execute(f"SELECT {names}, body FROM articles ORDER BY id")
+    while rows := reader.fetchmany(BODY_COPY_BATCH):
+        conn.executemany(insert, [row[:-1] for row in rows])
+        conn.executemany("INSERT INTO article_bodies (article_id, body) VALUES (?, ?)",
+                         [(row[0], pack(row[-1])) for row in rows if row[-1] is not None])
+        report(rows[-1][0] / max(top, 1))
+
+
+def _first_unsigned(db: sqlite_utils.Database) -> int | None:
+    """The first article with a body that could be signed but has no stored signature.
+
+    Texts too short to sign never had one; they are tried (signing is the only
+    way to tell) until the first that does sign: in an archive from before
+    schema 2 that is one of its first articles, elsewhere there is none.
+    """
+    unsigned = db.conn.execute(    # the new metadata table: a third of the bodies' pages
+        "SELECT a.id FROM articles_v7 a WHERE NOT EXISTS"
+        " (SELECT 1 FROM signatures s WHERE s.article_id = a.id) ORDER BY a.id")
+    while chunk := [row[0] for row in unsigned.fetchmany(500)]:
+        texts = bodies_of(db, chunk)
+        for article_id in chunk:
+            if article_id in texts and signature(texts[article_id]) is not None:
+                return article_id
+    return None
+
+
+def _signatures_from_bodies(db: sqlite_utils.Database) -> None:
+    """Drop the stored signatures: from v7 they are computed from the bodies when needed.
+
+    Before the table goes, what only it knew is kept: the scheme the bands
+    were made with (recorded in neardup_meta if it was not yet), and which
+    articles a pending or never-run signing has still to sign (the
+    `resigning` mark: the last article id done). The bands of articles whose
+    body retention dropped are removed now, while their signature says which
+    they are; later no signature could be made to find them.
+    """
+    conn = db.conn
+    oldest = conn.execute("SELECT minhash FROM signatures ORDER BY article_id LIMIT 1").fetchone()
+    if oldest and stored_scheme(db) is None:
+        set_meta(db, SCHEME_KEY, blob_scheme(oldest[0]))
+    if oldest is None or db["neardup_meta"].exists() and conn.execute(
+            "SELECT 1 FROM neardup_meta WHERE key = ?", [RESIGNING_KEY]).fetchone():
+        pending = 0 if conn.execute("SELECT 1 FROM article_bodies LIMIT 1").fetchone() else None
+    else:
+        first = _first_unsigned(db)
+        pending = None if first is None else first - 1
+    set_meta(db, RESIGNING_KEY, None if pending is None else str(pending))
+    for article_id, blob in conn.execute(
+            "SELECT s.article_id, s.minhash FROM signatures s WHERE NOT EXISTS"
+            " (SELECT 1 FROM article_bodies b WHERE b.article_id = s.article_id)").fetchall():
+        try:
+            keys = band_keys(deserialise(blob))
+        except ValueError:   # another scheme's: a re-sign empties lsh_bands anyway
+            continue
+        conn.executemany("DELETE FROM lsh_bands WHERE band_key = ? AND article_id = ?",
+                         [(key, article_id) for key in keys])
+    conn.execute("DROP TABLE signatures")
+
+
+def _fts_reads_article_text(conn: sqlite3.Connection) -> None:
+    """Point the FTS5 table's content at the article_text view, keeping its index.
+
+    The index (articles_fts_data, _idx, _docsize, _config) holds the same terms
+    whichever table the text is read from, so only the declaration changes:
+    through SQLite's documented way of editing a schema entry in place
+    (writable_schema, then a schema_version bump so every connection reloads
+    it) instead of re-tokenising every article.
+    """
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'articles_fts'").fetchone()[0]
+    new_sql, found = FTS_CONTENT.subn(f"content='{TEXT_VIEW}', content_rowid='id'", sql)
+    if found != 1:
+        raise ArchiveError(f"unexpected declaration of articles_fts: {sql}")
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'articles_fts'",
+                     [new_sql])
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
+def _v7_bodies_apart(db: sqlite_utils.Database, progress=None) -> None:
+    """Bodies move, compressed, to `article_bodies`; the FTS index reads them through a view.
+
+    At 1,000,000 articles `articles` was 4.1 KB per article: a 3.3 KB row
+    alone in each 4 KB page. Without its body a row is ~0.5 KB and pages fill
+    up; the body, zlib-compressed (crawler/archive/bodies.py), is ~1.3 KB.
+    The table is rebuilt the way SQLite documents for changes ALTER TABLE
+    cannot make: a new table filled in id order, the old one dropped, the new
+    one renamed, its indexes, triggers and views created again from their
+    stored SQL (the FTS triggers replaced by ones reading the bodies). The
+    full-text index is kept (`_fts_reads_article_text`). The stored
+    near-duplicate signatures (0.59 KB per article) go too: they are made
+    from the bodies when needed (`_signatures_from_bodies`). One transaction
+    with the version bump: interrupted, it rolls back and the next open
+    starts over.
+    The old table's pages become free pages, reused by new rows or given back
+    to the disk by `newsmon maintain --vacuum`.
+    """
+    conn = db.conn
+    steps = ["copy articles, compress bodies", "replace the articles table, drop signatures",
+             "index articles",
+             "full-text index reads the bodies", "query planner statistics"]
+    units = 100 * len(steps)
+
+    def at(step: int, fraction: float = 0.0) -> None:
+        if progress:
+            progress(steps[step], int(100 * (step + fraction)), units)
+
+    checks_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")   # no effect inside a transaction: set before
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        logger.info("schema v7: %s", steps[0])
+        at(0)
+        _copy_articles(conn, lambda fraction: at(0, fraction))
+        logger.info("schema v7: %s", steps[1])
+        at(1)
+        _signatures_from_bodies(db)
+        saved = conn.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'articles' AND sql IS NOT NULL"
+            " AND type IN ('index', 'trigger') AND name NOT IN ('articles_ai', 'articles_ad',"
+            " 'articles_au')").fetchall()
+        views = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+        for name, _sql in views:
+            conn.execute(f'DROP VIEW "{name}"')
+        conn.execute("DROP TABLE articles")
+        conn.execute("PRAGMA legacy_alter_table = ON")   # rename only the table itself
+        conn.execute('ALTER TABLE "articles_v7" RENAME TO "articles"')
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+        logger.info("schema v7: %s", steps[2])
+        indexes = [sql for kind, sql in saved if kind == "index"]
+        for done, sql in enumerate(indexes):
+            at(2, done / max(len(indexes), 1))
+            conn.execute(sql)
+        logger.info("schema v7: %s", steps[3])
+        at(3)
+        for _kind, sql in (row for row in saved if row[0] == "trigger"):
+            conn.execute(sql)
+        for statement in _statements(FTS_TRIGGERS_V7):
+            conn.execute(statement)
+        for _name, sql in views:
+            conn.execute(sql)
+        conn.execute(TEXT_VIEW_SQL)
+        _fts_reads_article_text(conn)
+        logger.info("schema v7: %s", steps[4])
+        at(4)
+        conn.execute("PRAGMA analysis_limit = 1000")
+        conn.execute("ANALYZE articles")
+        conn.execute("ANALYZE article_bodies")
+        conn.execute("PRAGMA user_version = 7")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+        conn.execute(f"PRAGMA foreign_keys = {int(checks_keys)}")
+    if progress:
+        progress("done", units, units)
+
+
 # Append new migrations; never edit one that has shipped.
 MIGRATIONS: list[Callable[..., None]] = [
     _v1_spine, _v2_near_duplicates, _v3_alert_outbox, _v4_article_retries, _v5_large_archive,
-    _v6_unused_index]
+    _v6_unused_index, _v7_bodies_apart]
 SCHEMA_VERSION = len(MIGRATIONS)
 # Migrations long enough on a big archive to report their progress (they take `progress`).
-REPORTS_PROGRESS = {_v5_large_archive}
+REPORTS_PROGRESS = {_v5_large_archive, _v7_bodies_apart}
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

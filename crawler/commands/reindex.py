@@ -1,11 +1,11 @@
-"""`newsmon reindex`: give every archived article a near-duplicate signature of the current scheme."""
+"""`newsmon reindex`: index every archived article's near-duplicate signature, of the current scheme."""
 
 from __future__ import annotations
 
 import click
 
 from crawler.archive.neardup_index import (
-    backfill_signatures, finish_resign, resign_all, resign_pending, stored_scheme, unsigned_count)
+    finish_resign, index_all, resign_all, resign_pending, stored_scheme, unsigned_count)
 from crawler.commands.common import (
     config_option, load_config_or_exit, lock_archive_or_exit, open_archive_or_exit)
 from crawler.text.neardup import scheme
@@ -16,15 +16,15 @@ from crawler.text.neardup import scheme
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1),
               help="Articles signed per committed batch.")
 def reindex(config_path, batch_size):
-    """Sign archived articles that have no near-duplicate signature, or re-sign all of them.
+    """Sign every archived article from its body and index its near-duplicate bands.
 
     Archives written before schema version 2 have no signatures, so new copies
-    of their stories would not be linked: this fills them in. When the archive
-    was signed with another signature scheme (an older newsmon, another rensa),
-    signatures cannot be compared, so it drops them and signs every article
-    again. About 1-1.6 ms per article, committed in batches: an interrupted run
-    is resumed by running it again. Existing duplicate_of links are left as
-    they are.
+    of their stories would not be linked: this fills them in (bands already
+    there stay). When the archive was signed with another signature scheme (an
+    older newsmon, another rensa), signatures cannot be compared, so it drops
+    every band first. About 1-1.6 ms per article, committed in batches: an
+    interrupted run is resumed by running it again. Existing duplicate_of
+    links are left as they are.
 
     Example: newsmon reindex --config newsmon.toml
     """
@@ -43,7 +43,9 @@ def reindex(config_path, batch_size):
             click.echo(f"resuming an interrupted re-sign: {total} articles left")
             signed = finish_resign(db, batch_size, _progress(total))
         else:
-            signed = backfill_signatures(db, batch_size, _progress(total))
+            total = db["article_bodies"].count
+            click.echo(f"indexing all {total} articles with a body again")
+            signed = index_all(db, batch_size, _progress(total))
     finally:
         lock.release()
     click.echo(f"signed {signed} articles (scheme {current})")

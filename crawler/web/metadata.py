@@ -25,8 +25,7 @@ ARTICLE_COLUMNS = {
     "description": "The page's summary",
     "sitename": "The outlet's name as the page gives it",
     "image": "Lead image URL",
-    "body": "Extracted article text",
-    "word_count": "Words in the body",
+    "word_count": "Words in the body (the text is in article_text)",
     "content_hash": "SHA-1 of the normalised body: exact copies share it",
     "duplicate_of": "For a copy: the story's original article",
     "similarity": "For a copy: its similarity to the original (1.0 = exact copy)",
@@ -42,6 +41,14 @@ TABLES = {
         "facets": ["source", "language"],
         "sort_desc": "id",
         "label_column": "title",
+        "fts_table": "articles_fts",    # its content is article_text, so Datasette cannot guess it
+        "fts_pk": "id",
+    },
+    "article_text": {
+        "title": "Article text",
+        "description": "Each article's title and body as text (bodies are stored compressed in "
+                       "article_bodies; retention may have dropped old ones).",
+        "columns": {"id": "The article", "title": "Headline", "body": "Extracted article text"},
     },
     "mentions": {
         "title": "Company mentions",
@@ -92,7 +99,7 @@ TABLES = {
     # Internal tables: kept out of the lists (still reachable by URL, read-only).
     "stories": {"hidden": True},          # a GROUP BY over all articles: use latest_stories
     "articles_fts": {"hidden": True},
-    "signatures": {"hidden": True},
+    "article_bodies": {"hidden": True},   # compressed: read article_text
     "lsh_bands": {"hidden": True},
     "fetch_state": {"hidden": True},
     "alert_state": {"hidden": True},

@@ -17,6 +17,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from crawler.archive.bodies import register_functions
 from crawler.archive.runs import health_report
 from crawler.archive.search import parse_since, search_ids
 from crawler.web import queries
@@ -42,6 +43,7 @@ def prepare_connection(conn, database, datasette):
     if database != DATABASE:
         return
     conn.execute("PRAGMA query_only = ON")
+    register_functions(conn)   # newsmon_body(): the bodies, for snippets and article_text
     settings = _settings(datasette)
     sources = settings.get("sources", [])
     cadences = {source["name"]: source.get("cadence_seconds") for source in sources}

@@ -27,8 +27,9 @@ second with 1,000,000 articles; see the README's Benchmarks):
 Functions named `newsmon_*` are registered on every connection by
 crawler/web/plugin.py: `newsmon_search(q, company, source, since, limit)`
 (the ids `newsmon search` shows, as a JSON array), `newsmon_sources()` (the
-configured sources as JSON) and `newsmon_health(source)` (newsmon sources'
-health as JSON).
+configured sources as JSON), `newsmon_health(source)` (newsmon sources'
+health as JSON) and `newsmon_body(blob)` (a stored, compressed body as text:
+crawler/archive/bodies.py; the `article_text` view and FTS snippets need it).
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ f AS (
     FROM fired CROSS JOIN articles x ON x.id = fired.story_id
     GROUP BY story)
 SELECT a.id AS story_id, f.fired, a.title, a.url, a.source, a.published, a.fetched_at,
-       COALESCE(a.description, substr(a.body, 1, 400)) AS summary,
+       COALESCE(a.description, (SELECT substr(newsmon_body(b.body), 1, 400) FROM article_bodies b
+                                WHERE b.article_id = a.id)) AS summary,
        {also_on_sql("a.id", "a.source")} AS also_on, {companies_sql("a.id")} AS companies
 FROM f CROSS JOIN articles a ON a.id = f.story
 ORDER BY f.fired DESC, a.id DESC
