@@ -57,3 +57,14 @@ def test_a_long_text_without_paragraphs_gets_the_full_pass():
     text = fast.text.strip()
     assert len(text.split()) > 400   # long enough: only the structure triggers
     assert full_pass_may_differ(fast, text, reading_words(tree), 50)
+
+
+def test_pages_are_parsed_into_plain_html_elements():
+    """use_plain_element_classes: no per-element Python lookup, form fields included."""
+    import crawler.text.extraction  # noqa: F401  (sets the lookup)
+    from lxml.html import HtmlElement
+
+    tree = load_html("<html><body><form><label>Name <input name='q'></label></form>"
+                     "<p>Text</p></body></html>")
+    assert {type(element) for element in tree.iter()} == {HtmlElement}
+    assert tree.find(".//label").text_content() == "Name "
