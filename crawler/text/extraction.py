@@ -11,17 +11,6 @@ most pages, but on some it keeps only a fragment (a reprints box, a lead
 paragraph) or nothing. So its text is trusted only when it has `min_words`
 and at least `MIN_READING_SHARE` of the words a reader reads on the page
 (visible text that is not link text, see `reading_words`).
-
-The precise pass itself runs in two steps. trafilatura's full mode checks
-its own text against readability's and jusText's (a third of the pass's
-cost), but that check can only change the text when the text is short for
-the page, under 250 characters, or without paragraph text (trafilatura's
-own conditions, in `compare_extraction`). So the pass first runs in `fast`
-mode, and runs again in full mode only when `full_pass_may_differ` says the
-check could matter: the same short-text measure as above, plus those
-structural conditions. On the 878 pages of both development sets, every
-page whose fast and full texts differ (50) is caught, 133 pages (15%) pay
-for both, and every page's output is the same as with the full mode alone.
 Otherwise the page takes the second path, and only then pays for more
 extractors, each tried while the text is still short by the same measure:
 
@@ -36,6 +25,17 @@ extractors, each tried while the text is still short by the same measure:
    cut of the same article, or a short page with its boilerplate, is not
    worth switching for).
 
+The precise pass itself runs in two steps. trafilatura's full mode checks
+its own text against readability's and jusText's, but that check can only
+change the text when the text is short for the page, under 250 characters,
+or without paragraph text (trafilatura's own conditions, in
+`compare_extraction`). So the pass first runs in `fast` mode, and runs again
+in full mode only when `full_pass_may_differ` says the check could matter:
+the same short-text measure as above, plus those structural conditions. On
+the 878 pages of both development sets, every page whose fast and full
+texts differ (50) is caught, 133 pages (15%) pay for both, and every page's
+output is the same as with the full mode alone.
+
 The thresholds were chosen on the 793 WCXB development pages and confirmed,
 unchanged, on the 85 pages of the older article-extraction benchmark, with
 `benchmarks/extraction.py` (figures in README.md).
@@ -45,11 +45,12 @@ from __future__ import annotations
 
 import json
 import re
+
 import lxml.html
+import trafilatura
 import trafilatura.utils
 from lxml.etree import ElementDefaultClassLookup, XPath
 from lxml.html import HtmlElement
-import trafilatura
 from readability import Document as ReadabilityDocument
 from trafilatura.meta import reset_caches
 from trafilatura.metadata import extract_metadata
