@@ -49,12 +49,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import htmldate
+import lxml.html
 import trafilatura
+import trafilatura.utils
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.text.extraction import DATE_PARAMS, Article, extract_article, to_utc_iso  # noqa: E402
+from crawler.text.extraction import (DATE_PARAMS, Article, extract_article, to_utc_iso,  # noqa: E402
+                                     use_plain_element_classes)
 
 SHARED = ROOT.parent / "shared"
 SETS = ("extraction-bench", "wcxb-articles")
@@ -139,6 +142,7 @@ def body_f1(set_name: str, outputs: list[Output], pages: list[Page]) -> float:
 
 
 def run_newsmon(page: Page) -> Output:
+    use_plain_element_classes()
     started = time.perf_counter()
     result = extract_article(page.html, page.url)
     seconds = time.perf_counter() - started
@@ -157,6 +161,9 @@ def page_zone_day(page: Page, published: str | None) -> str | None:
 
 
 def run_plain(page: Page) -> Output:
+    # Plain means plain: trafilatura's parser with lxml.html's own element lookup, which
+    # importing newsmon's extraction replaced.
+    trafilatura.utils.HTML_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
     started = time.perf_counter()
     document = trafilatura.bare_extraction(page.html, url=page.url, include_comments=False,
                                            with_metadata=True)
