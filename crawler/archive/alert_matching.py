@@ -22,7 +22,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.archive.alert_outbox import enqueue, write_transaction
+from crawler.archive.alert_outbox import enqueue
+from crawler.archive.transactions import write_transaction
 from crawler.archive.search import fts_hits_among
 from crawler.text.utc import iso
 

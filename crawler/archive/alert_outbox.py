@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+from crawler.archive.transactions import write_transaction
 from crawler.text.utc import iso
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -30,21 +30,6 @@ ERROR_LIMIT = 500            # characters of an error kept in last_error
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@contextmanager
-def write_transaction(db):
-    """BEGIN IMMEDIATE ... COMMIT: take the write lock before reading what we will change."""
-    conn = db.conn
-    if conn.in_transaction:
-        conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 def backoff(attempts: int) -> timedelta:

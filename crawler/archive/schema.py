@@ -23,6 +23,7 @@ import sqlite_utils
 from crawler.archive.bodies import BODY_FUNCTION, TEXT_VIEW, bodies_of, pack
 from crawler.archive.errors import ArchiveError
 from crawler.archive.neardup_index import RESIGNING_KEY, SCHEME_KEY, set_meta, stored_scheme
+from crawler.archive.transactions import write_transaction
 from crawler.text.neardup import band_keys, blob_scheme, deserialise, signature
 
 logger = logging.getLogger(__name__)
@@ -291,9 +292,7 @@ def _v5_large_archive(db: sqlite_utils.Database, progress=None) -> None:
     bump included: each step is one scan of the table, and an interrupted
     upgrade rolls back.
     """
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db) as conn:
         for done, (label, sql) in enumerate(V5_STEPS):
             if progress:
                 progress(label, done, len(V5_STEPS))
@@ -301,10 +300,6 @@ def _v5_large_archive(db: sqlite_utils.Database, progress=None) -> None:
             for statement in _statements(sql):
                 conn.execute(statement)
         conn.execute("PRAGMA user_version = 5")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
     if progress:
         progress("done", len(V5_STEPS), len(V5_STEPS))
 
@@ -333,15 +328,9 @@ def _v6_unused_index(db: sqlite_utils.Database) -> None:
     that indexes take at 1,000,000 articles, and a B-tree write per insert.
     One transaction with the version bump, so it either happens whole or not.
     """
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db) as conn:
         conn.execute("DROP INDEX IF EXISTS idx_articles_published")
         conn.execute("PRAGMA user_version = 6")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
 
 
 def _body_of(article: str) -> str:
@@ -543,50 +532,46 @@ def _v7_bodies_apart(db: sqlite_utils.Database, progress=None) -> None:
 
     checks_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
     conn.execute("PRAGMA foreign_keys = OFF")   # no effect inside a transaction: set before
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        logger.info("schema v7: %s", steps[0])
-        at(0)
-        _copy_articles(conn, lambda fraction: at(0, fraction))
-        logger.info("schema v7: %s", steps[1])
-        at(1)
-        _signatures_from_bodies(db)
-        saved = conn.execute(
-            "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'articles' AND sql IS NOT NULL"
-            " AND type IN ('index', 'trigger') AND name NOT IN ('articles_ai', 'articles_ad',"
-            " 'articles_au')").fetchall()
-        views = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
-        for name, _sql in views:
-            conn.execute(f'DROP VIEW "{name}"')
-        conn.execute("DROP TABLE articles")
-        conn.execute("PRAGMA legacy_alter_table = ON")   # rename only the table itself
-        conn.execute('ALTER TABLE "articles_v7" RENAME TO "articles"')
-        conn.execute("PRAGMA legacy_alter_table = OFF")
-        logger.info("schema v7: %s", steps[2])
-        indexes = [sql for kind, sql in saved if kind == "index"]
-        for done, sql in enumerate(indexes):
-            at(2, done / max(len(indexes), 1))
-            conn.execute(sql)
-        logger.info("schema v7: %s", steps[3])
-        at(3)
-        for _kind, sql in (row for row in saved if row[0] == "trigger"):
-            conn.execute(sql)
-        for statement in _statements(FTS_TRIGGERS_V7):
-            conn.execute(statement)
-        for _name, sql in views:
-            conn.execute(sql)
-        conn.execute(TEXT_VIEW_SQL)
-        _fts_reads_article_text(conn)
-        logger.info("schema v7: %s", steps[4])
-        at(4)
-        conn.execute("PRAGMA analysis_limit = 1000")
-        conn.execute("ANALYZE articles")
-        conn.execute("ANALYZE article_bodies")
-        conn.execute("PRAGMA user_version = 7")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+        with write_transaction(db):
+            logger.info("schema v7: %s", steps[0])
+            at(0)
+            _copy_articles(conn, lambda fraction: at(0, fraction))
+            logger.info("schema v7: %s", steps[1])
+            at(1)
+            _signatures_from_bodies(db)
+            saved = conn.execute(
+                "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'articles' AND sql IS NOT NULL"
+                " AND type IN ('index', 'trigger') AND name NOT IN ('articles_ai', 'articles_ad',"
+                " 'articles_au')").fetchall()
+            views = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+            for name, _sql in views:
+                conn.execute(f'DROP VIEW "{name}"')
+            conn.execute("DROP TABLE articles")
+            conn.execute("PRAGMA legacy_alter_table = ON")   # rename only the table itself
+            conn.execute('ALTER TABLE "articles_v7" RENAME TO "articles"')
+            conn.execute("PRAGMA legacy_alter_table = OFF")
+            logger.info("schema v7: %s", steps[2])
+            indexes = [sql for kind, sql in saved if kind == "index"]
+            for done, sql in enumerate(indexes):
+                at(2, done / max(len(indexes), 1))
+                conn.execute(sql)
+            logger.info("schema v7: %s", steps[3])
+            at(3)
+            for _kind, sql in (row for row in saved if row[0] == "trigger"):
+                conn.execute(sql)
+            for statement in _statements(FTS_TRIGGERS_V7):
+                conn.execute(statement)
+            for _name, sql in views:
+                conn.execute(sql)
+            conn.execute(TEXT_VIEW_SQL)
+            _fts_reads_article_text(conn)
+            logger.info("schema v7: %s", steps[4])
+            at(4)
+            conn.execute("PRAGMA analysis_limit = 1000")
+            conn.execute("ANALYZE articles")
+            conn.execute("ANALYZE article_bodies")
+            conn.execute("PRAGMA user_version = 7")
     finally:
         conn.execute("PRAGMA legacy_alter_table = OFF")
         conn.execute(f"PRAGMA foreign_keys = {int(checks_keys)}")
