@@ -172,8 +172,12 @@ def remove_signature(db: sqlite_utils.Database, article_id: int) -> None:
     """
     sig = signatures_of(db, [article_id]).get(article_id)
     _cache(db).pop(article_id, None)
-    if sig is None:
-        return
+    if sig is not None:
+        drop_bands(db, article_id, sig)
+
+
+def drop_bands(db: sqlite_utils.Database, article_id: int, sig: Signature) -> None:
+    """Delete the band rows `sig` gave article `article_id` (their keys are its key column)."""
     db.conn.executemany("DELETE FROM lsh_bands WHERE band_key = ? AND article_id = ?",
                         [(key, article_id) for key in band_keys(sig)])
 

@@ -22,9 +22,10 @@ import sqlite_utils
 
 from crawler.archive.bodies import BODY_FUNCTION, TEXT_VIEW, bodies_of, pack
 from crawler.archive.errors import ArchiveError
-from crawler.archive.neardup_index import RESIGNING_KEY, SCHEME_KEY, set_meta, stored_scheme
+from crawler.archive.neardup_index import (RESIGNING_KEY, SCHEME_KEY, drop_bands, resign_pending,
+                                           set_meta, stored_scheme)
 from crawler.archive.transactions import write_transaction
-from crawler.text.neardup import band_keys, blob_scheme, deserialise, signature
+from crawler.text.neardup import blob_scheme, deserialise, signature
 
 logger = logging.getLogger(__name__)
 
@@ -459,8 +460,7 @@ def _signatures_from_bodies(db: sqlite_utils.Database) -> None:
     oldest = conn.execute("SELECT minhash FROM signatures ORDER BY article_id LIMIT 1").fetchone()
     if oldest and stored_scheme(db) is None:
         set_meta(db, SCHEME_KEY, blob_scheme(oldest[0]))
-    if oldest is None or db["neardup_meta"].exists() and conn.execute(
-            "SELECT 1 FROM neardup_meta WHERE key = ?", [RESIGNING_KEY]).fetchone():
+    if oldest is None or resign_pending(db):
         pending = 0 if conn.execute("SELECT 1 FROM article_bodies LIMIT 1").fetchone() else None
     else:
         first = _first_unsigned(db)
@@ -470,11 +470,10 @@ def _signatures_from_bodies(db: sqlite_utils.Database) -> None:
             "SELECT s.article_id, s.minhash FROM signatures s WHERE NOT EXISTS"
             " (SELECT 1 FROM article_bodies b WHERE b.article_id = s.article_id)").fetchall():
         try:
-            keys = band_keys(deserialise(blob))
+            sig = deserialise(blob)
         except ValueError:   # another scheme's: a re-sign empties lsh_bands anyway
             continue
-        conn.executemany("DELETE FROM lsh_bands WHERE band_key = ? AND article_id = ?",
-                         [(key, article_id) for key in keys])
+        drop_bands(db, article_id, sig)
     conn.execute("DROP TABLE signatures")
 
 
