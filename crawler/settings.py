@@ -25,6 +25,13 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # (one item) cost ~100 tasks, a fifth of the crawl process's CPU (profiled). Listings'
 # requests are only queued and each article page yields one item, so 4 loses nothing.
 CONCURRENT_ITEMS = 4
+# Bytes of responses Scrapy holds between download and the end of their items before it
+# stops sending requests (default 5 MB). Article pages wait there for an extraction
+# worker; at 5 MB a few large pages (1-2 MB, and the slowest to extract) filled it, so
+# one worker extracted them while the other had nothing queued: 0.2-0.3 s idle gaps in
+# a 200-page crawl, 5-10% of its time (benchmarks/throughput.py). 16 MB keeps both
+# workers fed and still bounds what a crawl holds in memory.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 16_000_000
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
