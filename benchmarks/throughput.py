@@ -14,7 +14,9 @@ from a local server in its own process. Printed, all measured in this run:
 - per crawl size: `newsmon crawl` as a child process timed from its start to its exit
   (start-up, pool spawn and tail included), as pages/s and as a ratio to the limit next
   to the target; CPU ms per page of the crawl process and of its workers (all its child
-  processes), and the peak RSS of each;
+  processes), and the peak RSS of each; the CPU-bound ceiling (the ratio this CPU per
+  page allows with every core busy throughout) and how busy the cores were, which tell
+  CPU cost and idle time apart as the cause of a ratio below target;
 - news-please on the same feed (peer_newsplease.py): its whole-command and crawl-phase
   rates, and newsmon's rate at the same size as a multiple of each.
 
@@ -92,6 +94,23 @@ HEADER = ("  pages  seconds  pages/s  ratio  target   CPU ms/page: crawl  worker
           "   peak RSS: crawl  largest child")
 
 
+def ceiling(usage: ProcessUsage, size: int, limit: float) -> float:
+    """The ratio a crawl spending this CPU per page would reach with no idle core at all.
+
+    The limit spends cores / limit seconds of CPU per page; the crawl spends its own
+    process's and its workers'. Their quotient bounds the ratio whatever the overlap,
+    which tells CPU per page (extraction, the crawl process) apart from idle time
+    (start-up, a worker waiting for pages, the tail) as the cause of a low ratio.
+    """
+    cores = os.cpu_count() or 1
+    return (cores / limit) / ((usage.main_cpu + usage.worker_cpu) / size)
+
+
+def busy(usage: ProcessUsage) -> float:
+    """Share of the cores' time the crawl and its workers used, start to exit."""
+    return (usage.main_cpu + usage.worker_cpu) / (usage.seconds * (os.cpu_count() or 1))
+
+
 def report_newsmon(size: int, runs: list[tuple[ProcessUsage, dict]], limit: float) -> float:
     """Print one line per run of this size; return the median rate."""
     target = TARGETS.get(size)
@@ -109,6 +128,8 @@ def report_newsmon(size: int, runs: list[tuple[ProcessUsage, dict]], limit: floa
               f"{run['dropped']}, errors {run['errors']}; {len(children)} child processes; "
               f"sampling cost {100 * usage.sampler_cpu / usage.seconds:.1f}% of a core"
               + ("" if processed == size else f"  WARNING: {processed} of {size} pages processed"))
+        print(f"         CPU-bound ceiling {ceiling(usage, size, limit):.2f}: the ratio if every core "
+              f"were busy all along on this CPU per page; cores busy {busy(usage):.0%} of the time")
     median = statistics.median(rates)
     if len(runs) > 1:
         print(f"  {size:5d}  median   {median:7.1f}  {median / limit:5.2f}")
