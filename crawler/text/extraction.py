@@ -48,12 +48,12 @@ import re
 from typing import Any
 
 import lxml.html
+import readability.readability
 import trafilatura
 import trafilatura.utils
+from htmldate import find_date
 from lxml.etree import ElementDefaultClassLookup, XPath
 from lxml.html import HtmlElement
-import readability.readability
-from htmldate import find_date
 from readability import Document as ReadabilityDocument
 from trafilatura.meta import reset_caches
 from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json,
@@ -76,7 +76,8 @@ EXTRACTION_OPTIONS = {
 BALANCED_OPTIONS = {"include_comments": False, "include_tables": True}
 # htmldate's ISO output; a date without time comes back as "...T00:00:00" with
 # no zone, which `to_utc_iso` stores as that day at midnight UTC.
-DATE_PARAMS: dict[str, Any] = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
+DATE_PARAMS: dict[str, Any] = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True,
+                               "extensive_search": True}
 
 MIN_READING_SHARE = 0.5
 PRECISE_SHARE_OF_BALANCED = 0.7
@@ -301,14 +302,15 @@ def page_metadata(tree, url: str) -> Document:
     a licence on every page: a quarter of its cost (2.3 of 9 ms a page on the
     throughput benchmark's pages) for fields no article has. This runs its
     other steps, in its order and with its helpers, so that every field kept is
-    the one it gives; tests/test_extraction.py compares the two on real pages.
+    the one it gives; tests/test_extraction_metadata.py compares the two on
+    real pages.
     """
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None   # one word is a handle or a desk, not a byline
     try:
         meta = extract_meta_json(tree, meta)
-    except Exception:  # noqa: BLE001  broken JSON-LD: the meta tags stand
+    except Exception:  # trafilatura's JSON-LD reader fails on broken blocks: the meta tags stand
         pass
     meta.title = meta.title or extract_title(tree)
     meta.author = meta.author or extract_author(tree)
