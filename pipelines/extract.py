@@ -13,12 +13,8 @@ download and caps the crawl at one core (loop lag ~200 ms). The pool
 NEWSMON_EXTRACT_TASKS_PER_WORKER pages so memory stays flat, with a time limit
 per page (`[crawl] extraction_timeout`) and a DOM size limit
 (NEWSMON_MAX_PAGE_ELEMENTS). It starts when the first article request is
-scheduled, so a crawl whose listings answer 304 starts no worker; but when
-the crawl's engine starts, before the listings are requested, if one of its
-sources has never run: a first crawl has a backlog to extract, and the
-workers' start (interpreter and imports, about 0.3 s of CPU each) then
-overlaps the listings' download instead of following it. `NEWSMON_EXTRACT_WORKERS = 0` extracts inline, for comparison (inline,
-the time limit cannot be enforced).
+scheduled, not when the crawl opens. `NEWSMON_EXTRACT_WORKERS = 0` extracts
+inline, for comparison (inline, the time limit cannot be enforced).
 """
 
 from __future__ import annotations
@@ -30,8 +26,6 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.archive.runs import sources_never_run
-from crawler.crawlarchive import CrawlArchive
 from crawler.items import ArticleItem, Rejected
 from crawler.net.urls import preferred_url
 from crawler.text.article import Rejection
@@ -59,8 +53,6 @@ class ExtractPipeline:
         self.pool = ExtractionPool(workers, min_words, tasks_per_worker, timeout,
                                    max_elements, self.companies) if workers > 0 else None
         self._matcher: CompanyMatcher | None = None    # inline only; each worker builds its own
-        self.archive: CrawlArchive | None = None       # from_crawler's: which sources ran before
-        self.crawler: Crawler | None = None            # from_crawler's: its spider's sources
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -76,26 +68,7 @@ class ExtractPipeline:
             stats=crawler.stats,
         )
         crawler.signals.connect(pipeline._request_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(pipeline._engine_started, signal=signals.engine_started)
-        pipeline.archive = CrawlArchive.of(crawler)
-        pipeline.crawler = crawler
         return pipeline
-
-    def _engine_started(self):
-        """Start the workers before the listings' requests when a source runs for the first time.
-
-        Not at spider_opened: the engine is not running yet, and a start-up made
-        longer there widened the moment when a stop signal finds nothing to stop
-        (crawler/runner.py).
-        """
-        spider = getattr(self.crawler, "spider", None)
-        if self.pool is None or self.archive is None or spider is None:
-            return
-        new = sources_never_run(self.archive.db, [source.name for source in getattr(spider, "sources", ())])
-        if new:
-            logger.debug("starting the extraction workers with the crawl: first run of %s",
-                         ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else ""))
-            self.pool.start()
 
     def _request_scheduled(self, request, spider):
         """Start the workers with the first article request: they warm up while it downloads."""

@@ -16,7 +16,7 @@ import time
 import psutil
 
 from conftest import REPO, newsmon_env
-from fixtureweb import Entry, generated_article, publish_generated
+from fixtureweb import Entry, publish_generated
 
 MILLION = "/ai-labs/million-paragraphs"
 SLOW = "/ai-labs/slow-to-extract"
@@ -130,60 +130,3 @@ def test_no_worker_outlives_a_crawl_killed_mid_extraction(fixture_web, write_con
         if alive(child):
             child.kill()
     assert not left, f"still running 10 s after kill -9 of the crawl: {left}"
-
-
-FEED_DELAY = 3.0   # seconds the slow feed takes to answer
-
-
-def python_children_while_the_feed_is_pending(site, feed: str, config) -> tuple[set, str]:
-    """Run `newsmon crawl`; the Python child processes (extraction workers, multiprocessing's
-    resource tracker) seen from the feed's request until shortly before it is answered."""
-    mark = site.mark()
-    crawl = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config)],
-                             cwd=REPO, env=newsmon_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    seen: set[int] = set()
-    deadline = time.monotonic() + 60
-    while crawl.poll() is None and time.monotonic() < deadline:
-        asked = [r.at for r in site.requests_since(mark) if r.route == feed]
-        if asked and time.time() > asked[0] + FEED_DELAY - 0.5:
-            break   # the feed answers soon: from here on, workers may start either way
-        if asked:
-            for child in crawl_children(crawl.pid):
-                try:
-                    if "python" in " ".join(child.cmdline()):
-                        seen.add(child.pid)
-                except psutil.Error:
-                    continue
-        time.sleep(0.05)
-    stdout, stderr = crawl.communicate(timeout=60)
-    assert crawl.returncode == 0, stderr[-2000:]
-    return seen, stdout
-
-
-def test_a_first_crawl_starts_its_workers_while_its_listings_download(fixture_web, write_config,
-                                                                      tmp_path):
-    """A source that never ran has a backlog: its workers start with the crawl, during the
-    feed's download. Once it has run, they wait for an article request (a crawl of 304s
-    starts none, see above)."""
-    site = fixture_web.frontier
-    publish_generated(site, 2, feed="/slow.xml")
-
-    def slow_feed() -> None:
-        route = site.route("/slow.xml")
-        site.set("/slow.xml", route.body, content_type=route.content_type, conditional=True,
-                 delay=FEED_DELAY)
-
-    slow_feed()
-    sources = [{"name": "backlog", "feeds": [site.url("/slow.xml")], "schedule": "every 10m"}]
-    config = write_config(tmp_path, sources=sources, timeout=20)
-    first, stdout = python_children_while_the_feed_is_pending(site, "/slow.xml", config)
-    assert first, "no extraction worker started while the first crawl's feed downloaded"
-    assert "2 new articles" in stdout, stdout
-
-    site.publish("/generated/later", generated_article(7)[1],
-                 Entry("/generated/later", "Later story", "2026-04-21T08:00:00Z"), feed="/slow.xml")
-    slow_feed()
-    later, stdout = python_children_while_the_feed_is_pending(site, "/slow.xml", config)
-    assert not later, "a source that ran before started its workers before any article"
-    assert "1 new articles" in stdout, stdout

@@ -6,8 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.archive.runs import (health_report, record_run, sources_never_run, stale_limit,
-                                  usual_gap)
+from crawler.archive.runs import health_report, record_run, stale_limit, usual_gap
 from crawler.daemon.timetable import cadence_seconds
 
 T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
@@ -27,16 +26,6 @@ def add_run(db, at: datetime, outcome="ok", new=0, source="wire"):
 
 def test_never_run(db):
     assert health_report(db, "wire") == {"status": "never run", "reason": ""}
-
-
-def test_sources_never_run_are_told_apart_from_those_that_ran_whatever_the_outcome(db):
-    now = datetime.now(timezone.utc)
-    ran = [f"s{n}" for n in range(0, 1200, 7)]            # across the 500-name chunks
-    for outcome, source in zip(["ok", "failed", "crashed"] * len(ran), ran):
-        add_run(db, now, outcome, source=source)
-    names = [f"s{n}" for n in range(1200)] + ["s3"]       # repeated names are given once
-    assert sources_never_run(db, names) == [f"s{n}" for n in range(1200) if n % 7]
-    assert sources_never_run(db, []) == []
 
 
 @pytest.mark.parametrize("outcomes, expected", [

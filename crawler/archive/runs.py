@@ -34,17 +34,6 @@ def has_runs(db: Database, source: str) -> bool:
     return db.execute("SELECT 1 FROM runs WHERE source = ? LIMIT 1", [source]).fetchone() is not None
 
 
-def sources_never_run(db: Database, sources) -> list[str]:
-    """The `sources` with no run recorded: crawled for the first time, or never to the end."""
-    names = list(dict.fromkeys(sources))
-    ran: set[str] = set()
-    for start in range(0, len(names), 500):   # SQLite caps the variables of one statement
-        chunk = names[start:start + 500]
-        ran.update(row[0] for row in db.execute(
-            f"SELECT DISTINCT source FROM runs WHERE source IN ({', '.join('?' * len(chunk))})", chunk))
-    return [name for name in names if name not in ran]
-
-
 def runs_by_id(db: Database, run_ids) -> list[dict]:
     ids = list(run_ids)
     if not ids:
