@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.archive.alert_outbox import enqueue
+from crawler.archive.cursor import id_chunks
 from crawler.archive.transactions import write_transaction
 from crawler.archive.search import fts_hits_among
 from crawler.text.utc import iso
@@ -195,9 +196,8 @@ def backtest(db, rule, fetched_since: str | None = None) -> list[Hit]:
 def _earlier_members(db, stories: set[int], before_id: int) -> dict[int, int]:
     """{article id: story id} of the stories' articles stored before `before_id`."""
     members: dict[int, int] = {}
-    story_list = sorted(stories)
-    for start in range(0, len(story_list), 500):
-        chunk = json.dumps(story_list[start:start + 500])
+    for ids in id_chunks(sorted(stories)):
+        chunk = json.dumps(ids)
         for article_id, story in db.conn.execute(
                 "SELECT id, COALESCE(duplicate_of, id) FROM articles WHERE id < ? AND"
                 " (id IN (SELECT value FROM json_each(?)) OR duplicate_of IN (SELECT value FROM json_each(?)))",

@@ -30,13 +30,14 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from crawler.archive.cursor import id_chunks
+
 logger = logging.getLogger(__name__)
 
 ZLIB, PLAIN = b"z", b"t"
 LEVEL = 9
 BODY_FUNCTION = "newsmon_body"        # SQL: newsmon_body(article_bodies.body) -> text
 TEXT_VIEW = "article_text"            # SQL view: id, title, body (as text)
-_CHUNK = 500                          # ids per statement, under SQLite's parameter limit
 
 
 class BodyFormatError(ValueError):
@@ -88,10 +89,8 @@ def bodies_of(db: Database, article_ids: Iterable[int]) -> dict[int, str]:
     A body that cannot be decoded (a damaged row, a newer format) is left out
     with a warning: one bad row must not stop a crawl's batch.
     """
-    ids = list(dict.fromkeys(article_ids))
     found: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    for chunk in id_chunks(list(dict.fromkeys(article_ids))):
         marks = ", ".join("?" * len(chunk))
         for article_id, blob in db.conn.execute(
                 f"SELECT article_id, body FROM article_bodies WHERE article_id IN ({marks})", chunk):

@@ -1,8 +1,18 @@
-"""What a statement gave back, typed as it is."""
+"""What a statement is given and gives back: ids in bounded chunks, the id it inserted."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+
+# Ids bound per statement, under SQLite's default limit of bound parameters.
+ID_CHUNK = 500
+
+
+def id_chunks(values: list[int]) -> Iterable[list[int]]:
+    """`values` in slices of at most ID_CHUNK, for `... IN (?, ?, ...)` statements."""
+    for start in range(0, len(values), ID_CHUNK):
+        yield values[start:start + ID_CHUNK]
 
 
 def inserted_id(cursor: sqlite3.Cursor) -> int:

@@ -12,19 +12,13 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-# Stay under SQLite's default limit of bound parameters per statement.
-_CHUNK = 500
-
-
-def _chunks(values: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
+from crawler.archive.cursor import id_chunks
 
 
 def story_ids(db: sqlite_utils.Database, article_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """Map each article id to (its story id, its own source); unknown ids are left out."""
     found = {}
-    for chunk in _chunks(list(dict.fromkeys(article_ids))):
+    for chunk in id_chunks(list(dict.fromkeys(article_ids))):
         marks = ", ".join("?" * len(chunk))
         for article_id, story_id, source in db.conn.execute(
                 f"SELECT id, COALESCE(duplicate_of, id), source FROM articles WHERE id IN ({marks})",
@@ -36,7 +30,7 @@ def story_ids(db: sqlite_utils.Database, article_ids: Iterable[int]) -> dict[int
 def outlets(db: sqlite_utils.Database, story_ids: Iterable[int]) -> dict[int, list[str]]:
     """Distinct sources of each story's copies, in the order they first ran it."""
     result: dict[int, list[str]] = {}
-    for chunk in _chunks(list(dict.fromkeys(story_ids))):
+    for chunk in id_chunks(list(dict.fromkeys(story_ids))):
         marks = ", ".join("?" * len(chunk))
         rows = db.conn.execute(
             "SELECT COALESCE(duplicate_of, id) AS story, source, MIN(id) AS first"
