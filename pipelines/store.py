@@ -87,7 +87,8 @@ class StorePipeline:
         try:
             results = save_articles(self.archive.db, batch, near_threshold=self.near_threshold)
         except (sqlite3.Error, ArchiveError) as exc:
-            # The transaction rolled back (or the archive could not be opened): keep the batch and try again on the next flush.
+            # The transaction rolled back (or the archive could not be opened): keep the
+            # batch and try again on the next flush.
             logger.error("archive write failed (%s); %d articles kept for retry", exc, len(batch))
             note_archive_error(self.stats, exc)
             self._failing = True

@@ -9,9 +9,9 @@ so an interrupted upgrade rolls back to the intact older archive.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-import sqlite3
 
 from sqlite_utils import Database
 

@@ -7,10 +7,9 @@ import click
 from crawler.alerts.details import alert_items
 from crawler.archive.alert_matching import backtest as backtest_rule
 from crawler.alerts.messages import text_snippet, when
-from crawler.archive.alert_outbox import retry_failed as requeue_failed
 from crawler.alerts.rules import AlertConfigError, find_rule, rules_from_config
 from crawler.alerts.status import company_warnings, rule_status
-from crawler.archive.alert_outbox import problem_alerts
+from crawler.archive.alert_outbox import problem_alerts, retry_failed as requeue_failed
 from crawler.archive.search import SearchError, parse_since
 from crawler.commands.common import (
     config_option, echo_json, echo_table, fail, json_option, load_config_or_exit,
